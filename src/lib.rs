@@ -15,4 +15,4 @@
         clippy::indexing_slicing
     )
 )]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
