@@ -16,3 +16,6 @@
     )
 )]
 #![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod jose;
