@@ -18,4 +18,14 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod config;
+pub mod gateway;
 pub mod jose;
+pub mod jwks_cache;
+pub mod log;
+pub mod ports;
+pub mod provider;
+pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+mod spin_adapter;

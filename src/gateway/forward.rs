@@ -1,0 +1,380 @@
+//! Forwarding rules: what goes to the MCP gateway, what comes back.
+//!
+//! The core decides; the adapter moves bytes. A [`ForwardPlan`] says where to send the request
+//! and with which headers; the adapter reads the body, asks [`ForwardPlan::body_for_upstream`]
+//! whether to rewrite it (`_authContext`), sends it, and streams the upstream response back with
+//! [`ForwardPlan::response_headers`], or answers [`ForwardPlan::failure_response`] (502/504).
+//!
+//! Request headers: end-to-end headers pass (Accept, Content-Type, Mcp-Session-Id,
+//! MCP-Protocol-Version, Last-Event-ID, ...). Dropped: hop-by-hop headers (RFC 9110 §7.6.1, and
+//! any named in `Connection`), `Host` and `Content-Length` (set by the adapter), `Expect`,
+//! Spin's `spin-*` headers, every incoming `x-auth-*` header (then set from the verified
+//! identity), and `Authorization` (MCP authorization §Token Passthrough forbids passing the
+//! client's token on; `auth_forward_authorization=true` opts in).
+
+use serde_json::{json, Value};
+
+use crate::config::{is_tchar, Config};
+use crate::gateway::auth_context::{self, AuthContext, MAX_PARSE_BYTES};
+use crate::gateway::responses;
+use crate::gateway::{RequestHead, Response};
+use crate::jose::Identity;
+use crate::log::RequestLog;
+use crate::ports::{Clock, Log};
+use crate::provider::Provider;
+use crate::url::Scheme;
+
+/// Hop-by-hop header fields (RFC 9110 §7.6.1 and the de-facto ones).
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "proxy-connection",
+    "keep-alive",
+    "te",
+    "transfer-encoding",
+    "upgrade",
+    "trailer",
+    "proxy-authorization",
+    "proxy-authenticate",
+];
+
+/// Connecting to the gateway never waits longer than this (it is normally in-process).
+pub const MAX_CONNECT_TIMEOUT_MS: u64 = 10_000;
+
+/// Why the upstream produced no response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamFailure {
+    /// Connection refused, DNS failure, TLS failure, denied: 502.
+    Unreachable,
+    /// Connect or first-byte timeout: 504.
+    Timeout,
+}
+
+/// Where and how to forward one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForwardPlan {
+    /// Request method, as received.
+    pub method: String,
+    /// Gateway scheme.
+    pub scheme: Scheme,
+    /// Gateway `host[:port]`.
+    pub authority: String,
+    /// Gateway path plus the request's query string.
+    pub path_and_query: String,
+    /// The request's `Content-Length`, if valid (used only when the body is streamed unparsed).
+    pub original_content_length: Option<u64>,
+    /// Connect timeout.
+    pub connect_timeout_ms: u64,
+    /// Timeout for the response headers (not for the body: streams may idle).
+    pub first_byte_timeout_ms: u64,
+    headers: Vec<(String, Vec<u8>)>,
+    context: Option<AuthContext>,
+    response_extra: Vec<(String, String)>,
+    trace_header: String,
+    log: RequestLog,
+}
+
+fn connection_tokens(req: &RequestHead) -> Vec<String> {
+    req.headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+        .filter_map(|(_, v)| core::str::from_utf8(v).ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+fn is_hop_by_hop(name: &str, tokens: &[String]) -> bool {
+    HOP_BY_HOP.contains(&name) || tokens.iter().any(|t| t == name)
+}
+
+/// Header values this gateway sets must be valid field values (RFC 9110 §5.5): no controls.
+fn valid_field_value(v: &str) -> bool {
+    v.bytes().all(|b| b == b'\t' || b >= 0x20) && !v.bytes().any(|b| b == 0x7f)
+}
+
+impl ForwardPlan {
+    /// Builds the plan. `identity` is `None` only when authentication is disabled.
+    pub(crate) fn new(
+        req: &RequestHead,
+        config: &Config,
+        identity: Option<(&Identity, &Provider)>,
+        trace_id: &str,
+        response_extra: Vec<(String, String)>,
+        mut log: RequestLog,
+    ) -> ForwardPlan {
+        let tokens = connection_tokens(req);
+        let mut headers: Vec<(String, Vec<u8>)> = Vec::with_capacity(req.headers.len() + 6);
+        let mut original_content_length = None;
+        for (name, value) in &req.headers {
+            let lower = name.to_ascii_lowercase();
+            if lower == "content-length" {
+                original_content_length = core::str::from_utf8(value)
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                continue;
+            }
+            let dropped = lower.is_empty()
+                || !lower.bytes().all(is_tchar)
+                || is_hop_by_hop(&lower, &tokens)
+                || lower == "host"
+                || lower == "expect"
+                || lower.starts_with("x-auth-")
+                || lower.starts_with("spin-")
+                || lower == config.trace_header
+                || (lower == "authorization" && !config.forward_authorization);
+            if !dropped {
+                headers.push((lower, value.clone()));
+            }
+        }
+
+        let context = identity.map(|(id, provider)| {
+            let scopes = id.scopes.join(" ");
+            let set: [(&str, Option<&str>); 5] = [
+                ("x-auth-user-id", id.subject.as_deref()),
+                ("x-auth-client-id", id.client_id.as_deref()),
+                ("x-auth-issuer", Some(id.issuer.as_str())),
+                ("x-auth-scopes", Some(scopes.as_str())),
+                ("x-auth-provider", Some(provider.name.as_str())),
+            ];
+            for (name, value) in set {
+                match value {
+                    Some(v) if valid_field_value(v) => {
+                        headers.push((name.to_string(), v.as_bytes().to_vec()))
+                    }
+                    Some(_) => log.warn("identity_header_invalid"),
+                    None => {}
+                }
+            }
+            AuthContext {
+                authenticated_user: id.subject.clone(),
+                email: id.email.clone(),
+                provider: provider.name.clone(),
+                client_id: id.client_id.clone(),
+                scopes: id.scopes.clone(),
+            }
+        });
+        headers.push((config.trace_header.clone(), trace_id.as_bytes().to_vec()));
+
+        let mut path_and_query = config.gateway.path().to_string();
+        if let Some(q) = req.query() {
+            path_and_query.push('?');
+            path_and_query.push_str(q);
+        }
+        let mut response_extra = response_extra;
+        response_extra.push((config.trace_header.clone(), trace_id.to_string()));
+
+        ForwardPlan {
+            method: req.method.clone(),
+            scheme: config.gateway.scheme(),
+            authority: config.gateway.authority(),
+            path_and_query,
+            original_content_length,
+            connect_timeout_ms: config.gateway_timeout_ms.min(MAX_CONNECT_TIMEOUT_MS),
+            first_byte_timeout_ms: config.gateway_timeout_ms,
+            headers,
+            context,
+            response_extra,
+            trace_header: config.trace_header.clone(),
+            log,
+        }
+    }
+
+    /// The full gateway URL (for logs and tests).
+    pub fn url(&self) -> String {
+        let mut s = String::from(self.scheme.as_str());
+        s.push_str("://");
+        s.push_str(&self.authority);
+        s.push_str(&self.path_and_query);
+        s
+    }
+
+    /// The verified identity that will be injected, if any.
+    pub fn auth_context(&self) -> Option<&AuthContext> {
+        self.context.as_ref()
+    }
+
+    /// Headers for the upstream request; `content_length` is the length of the body actually
+    /// sent, when known.
+    pub fn request_headers(&self, content_length: Option<u64>) -> Vec<(String, Vec<u8>)> {
+        let mut h = self.headers.clone();
+        if let Some(len) = content_length {
+            h.push(("content-length".into(), len.to_string().into_bytes()));
+        }
+        h
+    }
+
+    /// The body to send instead of `buffered`, or `None` to send it as is. `complete` is false
+    /// when the body exceeded [`MAX_PARSE_BYTES`] and the rest is still being streamed.
+    pub fn body_for_upstream(&self, buffered: &[u8], complete: bool) -> Option<Vec<u8>> {
+        if !complete {
+            return None;
+        }
+        match &self.context {
+            Some(ctx) => auth_context::rewrite_body(buffered, ctx),
+            None => auth_context::strip_only(buffered),
+        }
+    }
+
+    /// Response headers for the client: the upstream's minus hop-by-hop, CORS and trace
+    /// headers, plus this gateway's CORS and trace headers.
+    pub fn response_headers(&self, upstream: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+        let tokens: Vec<String> = upstream
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+            .filter_map(|(_, v)| core::str::from_utf8(v).ok())
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().to_ascii_lowercase())
+            .collect();
+        let mut out: Vec<(String, Vec<u8>)> = upstream
+            .iter()
+            .filter(|(n, _)| {
+                let lower = n.to_ascii_lowercase();
+                !is_hop_by_hop(&lower, &tokens)
+                    && !lower.starts_with("access-control-")
+                    && lower != self.trace_header
+            })
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect();
+        out.extend(
+            self.response_extra
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone().into_bytes())),
+        );
+        out
+    }
+
+    /// The 502/504 answer when the upstream could not be reached; a JSON-RPC error body when the
+    /// request was JSON-RPC (so MCP clients surface it), else an OAuth-style JSON error.
+    pub fn failure_response(
+        &self,
+        failure: UpstreamFailure,
+        buffered: &[u8],
+        complete: bool,
+    ) -> Response {
+        let (status, error, description, code) = match failure {
+            UpstreamFailure::Unreachable => {
+                (502, "bad_gateway", "MCP gateway is unreachable", -32000)
+            }
+            UpstreamFailure::Timeout => (
+                504,
+                "gateway_timeout",
+                "MCP gateway did not respond in time",
+                -32001,
+            ),
+        };
+        let mut r = match jsonrpc_error(buffered, complete, code, description) {
+            Some(body) => Response {
+                status,
+                headers: vec![
+                    ("content-type".into(), "application/json".into()),
+                    ("cache-control".into(), "no-store".into()),
+                ],
+                body,
+            },
+            None => responses::json_error(status, error, description),
+        };
+        r.headers.extend(self.response_extra.iter().cloned());
+        r.headers
+            .push(("content-length".into(), r.body.len().to_string()));
+        r
+    }
+
+    /// The 400 answer when the client's body could not be read to its end (aborted upload).
+    pub fn incomplete_body_response(&self) -> Response {
+        let mut r = responses::json_error(400, "invalid_request", "Request body could not be read");
+        r.headers.extend(self.response_extra.iter().cloned());
+        r.headers
+            .push(("content-length".into(), r.body.len().to_string()));
+        r
+    }
+
+    /// The log record, for the adapter to add warnings.
+    pub fn log_mut(&mut self) -> &mut RequestLog {
+        &mut self.log
+    }
+
+    /// Emits the request's log line once the response is done.
+    pub fn finish<P: Log + Clock>(&mut self, ports: &P, status: u16, reason: &'static str) {
+        self.log.set_reason(reason);
+        ports.log_line(&self.log.render(status, ports.now_millis()));
+    }
+}
+
+fn error_object(id: Value, code: i64, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+}
+
+fn request_id(message: &Value) -> Value {
+    match message.get("id") {
+        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+        _ => Value::Null,
+    }
+}
+
+fn is_jsonrpc(v: &Value) -> bool {
+    v.get("jsonrpc").and_then(Value::as_str) == Some("2.0")
+}
+
+/// A JSON-RPC 2.0 error response (§5) for the request body, or `None` if it is not JSON-RPC.
+fn jsonrpc_error(body: &[u8], complete: bool, code: i64, message: &str) -> Option<Vec<u8>> {
+    if !complete || body.len() > MAX_PARSE_BYTES {
+        return None;
+    }
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let response = match &value {
+        Value::Object(_) if is_jsonrpc(&value) => error_object(request_id(&value), code, message),
+        Value::Array(items) if !items.is_empty() && items.iter().all(is_jsonrpc) => {
+            let errors: Vec<Value> = items
+                .iter()
+                .filter(|m| m.get("id").is_some())
+                .map(|m| error_object(request_id(m), code, message))
+                .collect();
+            if errors.is_empty() {
+                error_object(Value::Null, code, message)
+            } else {
+                Value::Array(errors)
+            }
+        }
+        _ => return None,
+    };
+    serde_json::to_vec(&response).ok()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonrpc_error_shapes() {
+        let b = jsonrpc_error(
+            br#"{"jsonrpc":"2.0","id":7,"method":"x"}"#,
+            true,
+            -32000,
+            "m",
+        )
+        .unwrap();
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!(
+            v,
+            json!({"jsonrpc":"2.0","id":7,"error":{"code":-32000,"message":"m"}})
+        );
+        let b = jsonrpc_error(
+            br#"[{"jsonrpc":"2.0","id":"a","method":"x"},{"jsonrpc":"2.0","method":"n"}]"#,
+            true,
+            -1,
+            "m",
+        )
+        .unwrap();
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 1);
+        assert_eq!(v[0]["id"], "a");
+        assert_eq!(jsonrpc_error(b"{}", true, -1, "m"), None);
+        assert_eq!(jsonrpc_error(b"nope", true, -1, "m"), None);
+        assert_eq!(
+            jsonrpc_error(br#"{"jsonrpc":"2.0","id":1}"#, false, -1, "m"),
+            None
+        );
+    }
+}

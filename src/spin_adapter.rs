@@ -1,0 +1,547 @@
+//! The Spin adapter: the only module that names `spin_sdk`.
+//!
+//! It implements the [`ports`](crate::ports) with Spin's APIs (`key_value`, `variables`,
+//! `wasi:http` outgoing handler, the wall clock) and holds the `#[http_component]` entry point,
+//! which hands the request head to [`gateway::handle`] and then either writes the local
+//! response or performs the forward, streaming the upstream body back chunk by chunk: a
+//! `text/event-stream` reply reaches the client event by event.
+//!
+//! wasi-http streams are used through their blocking calls (`blocking_read`,
+//! `blocking_write_and_flush`, `Pollable::block`): each request has exactly one flow of
+//! control, so nothing else could run while we wait, and the data still moves as soon as it
+//! arrives. No `expect`/`unwrap` on SDK results: every failure has an explicit answer.
+// The `http_component` macro expands to `unsafe` handle conversions.
+#![allow(unsafe_code)]
+
+use core::future::{ready, Future};
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use spin_sdk::http::{
+    ErrorCode, Fields, IncomingRequest, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
+    OutgoingResponse, ResponseOutparam, Scheme,
+};
+use spin_sdk::key_value::Store;
+use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
+use spin_sdk::wit::wasi::http0_2_0::types::{
+    FutureIncomingResponse, IncomingBody, InputStream, OutputStream, RequestOptions,
+};
+
+use crate::gateway::auth_context::MAX_PARSE_BYTES;
+use crate::gateway::forward::{ForwardPlan, UpstreamFailure};
+use crate::gateway::{self, Decision, RequestHead, Response};
+use crate::ports::{
+    Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random, Variables,
+};
+use crate::url::{self as urls, Url};
+
+/// wasi output streams accept at most 4096 bytes per `blocking_write_and_flush`.
+const WRITE_CHUNK: usize = 4096;
+/// Read granularity for bodies.
+const READ_CHUNK: u64 = 64 * 1024;
+
+/// The ports, backed by Spin.
+struct SpinPorts {
+    store: Option<Store>,
+}
+
+impl SpinPorts {
+    fn open() -> SpinPorts {
+        SpinPorts {
+            store: Store::open_default().ok(),
+        }
+    }
+}
+
+impl KeyValue for SpinPorts {
+    fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        let store = self.store.as_ref().ok_or(KvError::Unavailable)?;
+        store.get(key).map_err(|_| KvError::Failed)
+    }
+
+    fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        let store = self.store.as_ref().ok_or(KvError::Unavailable)?;
+        store.set(key, value).map_err(|_| KvError::Failed)
+    }
+}
+
+impl Variables for SpinPorts {
+    fn variable(&self, name: &str) -> Option<String> {
+        spin_sdk::variables::get(name).ok()
+    }
+}
+
+impl Clock for SpinPorts {
+    fn now_millis(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+impl Random for SpinPorts {
+    fn fill(&self, out: &mut [u8]) {
+        // Trace ids only: std's randomly keyed SipHash (seeded from wasi `random_get`) over a
+        // counter is unpredictable enough and adds no dependency.
+        use std::collections::hash_map::RandomState;
+        use std::hash::{BuildHasher, Hasher};
+        let state = RandomState::new();
+        for (i, chunk) in out.chunks_mut(8).enumerate() {
+            let mut h = state.build_hasher();
+            h.write_usize(i);
+            h.write_u64(self.now_millis());
+            let bytes = h.finish().to_le_bytes();
+            for (dst, src) in chunk.iter_mut().zip(bytes.iter()) {
+                *dst = *src;
+            }
+        }
+    }
+}
+
+impl Log for SpinPorts {
+    fn log_line(&self, line: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(line.as_bytes());
+        let _ = err.write_all(b"\n");
+    }
+}
+
+impl HttpClient for SpinPorts {
+    fn get(&self, request: &HttpGet<'_>) -> impl Future<Output = Result<HttpResponse, HttpError>> {
+        ready(blocking_get(request))
+    }
+}
+
+fn map_error_code(code: &ErrorCode) -> HttpError {
+    match code {
+        ErrorCode::DnsTimeout
+        | ErrorCode::ConnectionTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::HttpResponseTimeout => HttpError::Timeout,
+        ErrorCode::DnsError(_)
+        | ErrorCode::DestinationNotFound
+        | ErrorCode::DestinationUnavailable
+        | ErrorCode::DestinationIpProhibited
+        | ErrorCode::DestinationIpUnroutable
+        | ErrorCode::ConnectionRefused
+        | ErrorCode::ConnectionTerminated
+        | ErrorCode::ConnectionLimitReached
+        | ErrorCode::TlsProtocolError
+        | ErrorCode::TlsCertificateError
+        | ErrorCode::TlsAlertReceived(_) => HttpError::Connect,
+        ErrorCode::HttpRequestDenied => HttpError::Denied,
+        ErrorCode::HttpResponseBodySize(_) => HttpError::TooLarge,
+        _ => HttpError::Other,
+    }
+}
+
+fn to_method(method: &str) -> Method {
+    match method {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "PATCH" => Method::Patch,
+        "HEAD" => Method::Head,
+        "OPTIONS" => Method::Options,
+        "CONNECT" => Method::Connect,
+        "TRACE" => Method::Trace,
+        other => Method::Other(other.to_string()),
+    }
+}
+
+fn method_str(method: &Method) -> String {
+    match method {
+        Method::Get => "GET".into(),
+        Method::Post => "POST".into(),
+        Method::Put => "PUT".into(),
+        Method::Delete => "DELETE".into(),
+        Method::Patch => "PATCH".into(),
+        Method::Head => "HEAD".into(),
+        Method::Options => "OPTIONS".into(),
+        Method::Connect => "CONNECT".into(),
+        Method::Trace => "TRACE".into(),
+        Method::Other(o) => o.clone(),
+    }
+}
+
+fn fields_from(headers: &[(String, Vec<u8>)]) -> Fields {
+    let fields = Fields::new();
+    for (name, value) in headers {
+        // A header the host refuses (forbidden or malformed) is skipped, not fatal.
+        let _ = fields.append(name, value);
+    }
+    fields
+}
+
+fn timeout_options(
+    connect_ms: u64,
+    first_byte_ms: u64,
+    between_bytes_ms: Option<u64>,
+) -> RequestOptions {
+    let options = RequestOptions::new();
+    let ns = |ms: u64| ms.saturating_mul(1_000_000);
+    let _ = options.set_connect_timeout(Some(ns(connect_ms)));
+    let _ = options.set_first_byte_timeout(Some(ns(first_byte_ms)));
+    if let Some(ms) = between_bytes_ms {
+        let _ = options.set_between_bytes_timeout(Some(ns(ms)));
+    }
+    options
+}
+
+/// Sends a prepared request and waits for the response head.
+fn send(
+    request: OutgoingRequest,
+    options: RequestOptions,
+    body: &[u8],
+    rest: Option<&IncomingBodyReader>,
+) -> Result<IncomingResponse, HttpError> {
+    let outgoing_body = request.body().map_err(|_| HttpError::Other)?;
+    let future =
+        outgoing_handler::handle(request, Some(options)).map_err(|c| map_error_code(&c))?;
+    {
+        let stream = outgoing_body.write().map_err(|_| HttpError::Other)?;
+        let mut ok = write_all(&stream, body);
+        if let Some(rest) = rest {
+            while ok {
+                match rest.read() {
+                    Some(chunk) => ok = write_all(&stream, &chunk),
+                    None => break,
+                }
+            }
+        }
+        drop(stream);
+        if !ok {
+            // The host stopped accepting the body; the response future reports why.
+            drop(outgoing_body);
+            return wait(future);
+        }
+    }
+    let _ = OutgoingBody::finish(outgoing_body, None);
+    wait(future)
+}
+
+fn wait(future: FutureIncomingResponse) -> Result<IncomingResponse, HttpError> {
+    future.subscribe().block();
+    match future.get() {
+        Some(Ok(Ok(response))) => Ok(response),
+        Some(Ok(Err(code))) => Err(map_error_code(&code)),
+        _ => Err(HttpError::Other),
+    }
+}
+
+fn write_all(stream: &OutputStream, mut data: &[u8]) -> bool {
+    while !data.is_empty() {
+        let n = data.len().min(WRITE_CHUNK);
+        let (head, tail) = data.split_at(n);
+        if stream.blocking_write_and_flush(head).is_err() {
+            return false;
+        }
+        data = tail;
+    }
+    true
+}
+
+fn header_value(headers: &[(String, Vec<u8>)], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| String::from_utf8(v.clone()).ok())
+}
+
+/// One provider-document `GET` (no redirects followed; the core decides).
+fn blocking_get(request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
+    let url = Url::parse(request.url).map_err(|_| HttpError::Other)?;
+    let headers = fields_from(&[("accept".into(), b"application/json".to_vec())]);
+    let outgoing = OutgoingRequest::new(headers);
+    let scheme = match url.scheme() {
+        urls::Scheme::Http => Scheme::Http,
+        urls::Scheme::Https => Scheme::Https,
+    };
+    outgoing
+        .set_method(&Method::Get)
+        .map_err(|_| HttpError::Other)?;
+    outgoing
+        .set_scheme(Some(&scheme))
+        .map_err(|_| HttpError::Other)?;
+    outgoing
+        .set_authority(Some(&url.authority()))
+        .map_err(|_| HttpError::Other)?;
+    outgoing
+        .set_path_with_query(Some(&url.path_and_query()))
+        .map_err(|_| HttpError::Other)?;
+    let options = timeout_options(
+        request.timeout_ms,
+        request.timeout_ms,
+        Some(request.timeout_ms),
+    );
+    let response = send(outgoing, options, &[], None)?;
+
+    let status = response.status();
+    let headers = response.headers().entries();
+    if let Some(len) =
+        header_value(&headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        if len > request.max_body_bytes as u64 {
+            return Err(HttpError::TooLarge);
+        }
+    }
+    let location = header_value(&headers, "location");
+    let reader = IncomingBodyReader::of_response(&response).ok_or(HttpError::Other)?;
+    let mut body = Vec::new();
+    while let Some(chunk) = reader.read() {
+        body.extend_from_slice(&chunk);
+        if body.len() > request.max_body_bytes {
+            return Err(HttpError::TooLarge);
+        }
+    }
+    if reader.finish_failed() {
+        return Err(HttpError::Other);
+    }
+    Ok(HttpResponse {
+        status,
+        location,
+        body,
+    })
+}
+
+/// Reads an incoming body (request or response) through blocking reads.
+struct IncomingBodyReader {
+    stream: Option<InputStream>,
+    body: Option<IncomingBody>,
+}
+
+impl IncomingBodyReader {
+    fn of_request(request: &IncomingRequest) -> Option<IncomingBodyReader> {
+        let body = request.consume().ok()?;
+        let stream = body.stream().ok()?;
+        Some(IncomingBodyReader {
+            stream: Some(stream),
+            body: Some(body),
+        })
+    }
+
+    fn of_response(response: &IncomingResponse) -> Option<IncomingBodyReader> {
+        let body = response.consume().ok()?;
+        let stream = body.stream().ok()?;
+        Some(IncomingBodyReader {
+            stream: Some(stream),
+            body: Some(body),
+        })
+    }
+
+    /// The next chunk, or `None` at the end of the stream (or on error; see `finish_failed`).
+    fn read(&self) -> Option<Vec<u8>> {
+        let stream = self.stream.as_ref()?;
+        loop {
+            match stream.blocking_read(READ_CHUNK) {
+                Ok(chunk) if chunk.is_empty() => continue,
+                Ok(chunk) => return Some(chunk),
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Ends the body and reports whether it ended in an error (wasi-http reports body
+    /// failures through the trailers future, RFC-free but precise).
+    fn finish_failed(mut self) -> bool {
+        drop(self.stream.take());
+        match self.body.take() {
+            Some(body) => {
+                let trailers = IncomingBody::finish(body);
+                trailers.subscribe().block();
+                !matches!(trailers.get(), Some(Ok(Ok(_))))
+            }
+            None => false,
+        }
+    }
+}
+
+fn write_response(out: ResponseOutparam, response: &Response) {
+    let headers: Vec<(String, Vec<u8>)> = response
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone().into_bytes()))
+        .collect();
+    let outgoing = OutgoingResponse::new(fields_from(&headers));
+    let _ = outgoing.set_status_code(response.status);
+    let Ok(body) = outgoing.body() else {
+        out.set(outgoing);
+        return;
+    };
+    out.set(outgoing);
+    if let Ok(stream) = body.write() {
+        let _ = write_all(&stream, &response.body);
+        drop(stream);
+    }
+    let _ = OutgoingBody::finish(body, None);
+}
+
+fn head_of(request: &IncomingRequest) -> RequestHead {
+    RequestHead {
+        method: method_str(&request.method()),
+        scheme: request.scheme().map(|s| match s {
+            Scheme::Http => "http".to_string(),
+            Scheme::Https => "https".to_string(),
+            Scheme::Other(o) => o,
+        }),
+        authority: request.authority(),
+        path_and_query: request.path_with_query().unwrap_or_else(|| "/".to_string()),
+        headers: request.headers().entries(),
+    }
+}
+
+/// Performs a forward: buffer up to the parse cap, maybe rewrite, send, stream back.
+fn forward(
+    ports: &SpinPorts,
+    request: IncomingRequest,
+    out: ResponseOutparam,
+    mut plan: ForwardPlan,
+) {
+    let reader = IncomingBodyReader::of_request(&request);
+    let mut buffered: Vec<u8> = Vec::new();
+    let mut complete = true;
+    if let Some(r) = &reader {
+        while buffered.len() <= MAX_PARSE_BYTES {
+            match r.read() {
+                Some(chunk) => buffered.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        complete = buffered.len() <= MAX_PARSE_BYTES;
+    }
+    let reader = match reader {
+        Some(r) if complete => {
+            if r.finish_failed() {
+                // The client aborted the upload: nothing sensible to forward.
+                write_response(out, &plan.incomplete_body_response());
+                plan.finish(ports, 400, "request_body_incomplete");
+                return;
+            }
+            None
+        }
+        other => other,
+    };
+    let rewritten = plan.body_for_upstream(&buffered, complete);
+    let body: &[u8] = rewritten.as_deref().unwrap_or(&buffered);
+    let content_length = if !complete || (body.is_empty() && plan.original_content_length.is_none())
+    {
+        // Streamed remainder, or a body-less request (GET/DELETE): keep what the client said.
+        plan.original_content_length
+    } else {
+        Some(body.len() as u64)
+    };
+
+    let outgoing = OutgoingRequest::new(fields_from(&plan.request_headers(content_length)));
+    let scheme = match plan.scheme {
+        urls::Scheme::Http => Scheme::Http,
+        urls::Scheme::Https => Scheme::Https,
+    };
+    let prepared = outgoing.set_method(&to_method(&plan.method)).is_ok()
+        && outgoing.set_scheme(Some(&scheme)).is_ok()
+        && outgoing.set_authority(Some(&plan.authority)).is_ok()
+        && outgoing
+            .set_path_with_query(Some(&plan.path_and_query))
+            .is_ok();
+    if !prepared {
+        let failure = plan.failure_response(UpstreamFailure::Unreachable, &buffered, complete);
+        write_response(out, &failure);
+        plan.finish(ports, failure.status, "upstream_request_invalid");
+        return;
+    }
+    let options = timeout_options(plan.connect_timeout_ms, plan.first_byte_timeout_ms, None);
+    let rest = reader.as_ref();
+    let response = match send(outgoing, options, body, rest) {
+        Ok(r) => r,
+        Err(e) => {
+            let failure = match e {
+                HttpError::Timeout => UpstreamFailure::Timeout,
+                _ => UpstreamFailure::Unreachable,
+            };
+            let r = plan.failure_response(failure, &buffered, complete);
+            write_response(out, &r);
+            plan.log_mut().detail(e.as_str());
+            plan.finish(
+                ports,
+                r.status,
+                if failure == UpstreamFailure::Timeout {
+                    "upstream_timeout"
+                } else {
+                    "upstream_unreachable"
+                },
+            );
+            return;
+        }
+    };
+    if let Some(r) = reader {
+        let _ = r.finish_failed();
+    }
+    drop(request);
+
+    let status = response.status();
+    let headers = plan.response_headers(&response.headers().entries());
+    let outgoing = OutgoingResponse::new(fields_from(&headers));
+    let _ = outgoing.set_status_code(status);
+    let Ok(client_body) = outgoing.body() else {
+        out.set(outgoing);
+        plan.finish(ports, status, "response_body_unavailable");
+        return;
+    };
+    out.set(outgoing);
+    let Ok(client_stream) = client_body.write() else {
+        plan.finish(ports, status, "response_body_unavailable");
+        return;
+    };
+
+    // Stream the upstream body through, chunk by chunk (server-sent events arrive as sent).
+    let mut reason = plan_reason(&plan);
+    match IncomingBodyReader::of_response(&response) {
+        Some(upstream) => {
+            let mut client_gone = false;
+            while let Some(chunk) = upstream.read() {
+                if !write_all(&client_stream, &chunk) {
+                    client_gone = true;
+                    break;
+                }
+            }
+            let upstream_failed = upstream.finish_failed();
+            drop(client_stream);
+            if client_gone {
+                reason = "client_disconnected";
+                drop(client_body);
+            } else if upstream_failed {
+                // Leave the client body unfinished: the host signals an incomplete response.
+                reason = "upstream_body_failed";
+                drop(client_body);
+            } else {
+                let _ = OutgoingBody::finish(client_body, None);
+            }
+        }
+        None => {
+            drop(client_stream);
+            let _ = OutgoingBody::finish(client_body, None);
+        }
+    }
+    drop(response);
+    plan.finish(ports, status, reason);
+}
+
+fn plan_reason(plan: &ForwardPlan) -> &'static str {
+    if plan.auth_context().is_some() {
+        "forwarded"
+    } else {
+        "forwarded_unauthenticated"
+    }
+}
+
+#[spin_sdk::http_component]
+async fn handle(request: IncomingRequest, out: ResponseOutparam) {
+    let ports = SpinPorts::open();
+    let head = head_of(&request);
+    match gateway::handle(&ports, &head).await {
+        Decision::Respond(response) => write_response(out, &response),
+        Decision::Forward(plan) => forward(&ports, request, out, *plan),
+    }
+}
