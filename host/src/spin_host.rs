@@ -1,0 +1,119 @@
+//! `fermyon:spin/key-value@2.0.0` and `fermyon:spin/variables@2.0.0`, as Spin implements them
+//! (crates `spin-factor-key-value` and `spin-factor-variables`): a store the component was not
+//! granted in `key_value_stores` gives `access-denied`; only the `default` store exists, kept
+//! in memory for the life of the host and shared by every instance.
+
+use crate::variables::{GetError, Resolver};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use wasmtime::component::{Resource, ResourceTable};
+use wasmtime::Result;
+
+wasmtime::component::bindgen!({
+    path: "wit",
+    world: "host",
+    imports: { default: trappable },
+    with: { "fermyon:spin/key-value.store": OpenStore },
+});
+
+use fermyon::spin::{key_value, variables};
+
+pub type Data = Mutex<BTreeMap<String, Vec<u8>>>;
+
+/// The guest's handle to an open store.
+pub struct OpenStore(Arc<Data>);
+
+/// State shared by all requests.
+pub struct Shared {
+    /// Store label → contents. Only `default` is defined, as in a Spin app without runtime config.
+    pub stores: HashMap<String, Arc<Data>>,
+    /// Labels the component may open (`key_value_stores`).
+    pub allowed_stores: HashSet<String>,
+    pub variables: Resolver,
+}
+
+/// Per-request state of the Spin interfaces.
+pub struct SpinHost {
+    shared: Arc<Shared>,
+    table: ResourceTable,
+}
+
+impl SpinHost {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self { shared, table: ResourceTable::new() }
+    }
+}
+
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut wasmtime::component::Linker<T>,
+    get: fn(&mut T) -> &mut SpinHost,
+) -> Result<()> {
+    type D = wasmtime::component::HasSelf<SpinHost>;
+    key_value::add_to_linker::<T, D>(linker, get)?;
+    variables::add_to_linker::<T, D>(linker, get)?;
+    Ok(())
+}
+
+fn lock(data: &Data) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+    // A guest cannot poison this lock (no guest code runs while it is held).
+    data.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl key_value::Host for SpinHost {}
+
+impl key_value::HostStore for SpinHost {
+    fn open(&mut self, label: String) -> Result<Result<Resource<OpenStore>, key_value::Error>> {
+        if !self.shared.allowed_stores.contains(&label) {
+            return Ok(Err(key_value::Error::AccessDenied));
+        }
+        let Some(data) = self.shared.stores.get(&label) else {
+            return Ok(Err(key_value::Error::NoSuchStore));
+        };
+        match self.table.push(OpenStore(data.clone())) {
+            Ok(handle) => Ok(Ok(handle)),
+            Err(_) => Ok(Err(key_value::Error::StoreTableFull)),
+        }
+    }
+
+    fn get(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<Option<Vec<u8>>, key_value::Error>> {
+        let data = &self.table.get(&store)?.0;
+        Ok(Ok(lock(data).get(&key).cloned()))
+    }
+
+    fn set(&mut self, store: Resource<OpenStore>, key: String, value: Vec<u8>) -> Result<Result<(), key_value::Error>> {
+        let data = &self.table.get(&store)?.0;
+        lock(data).insert(key, value);
+        Ok(Ok(()))
+    }
+
+    fn delete(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<(), key_value::Error>> {
+        let data = &self.table.get(&store)?.0;
+        lock(data).remove(&key);
+        Ok(Ok(()))
+    }
+
+    fn exists(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<bool, key_value::Error>> {
+        let data = &self.table.get(&store)?.0;
+        Ok(Ok(lock(data).contains_key(&key)))
+    }
+
+    fn get_keys(&mut self, store: Resource<OpenStore>) -> Result<Result<Vec<String>, key_value::Error>> {
+        let data = &self.table.get(&store)?.0;
+        Ok(Ok(lock(data).keys().cloned().collect()))
+    }
+
+    fn drop(&mut self, store: Resource<OpenStore>) -> Result<()> {
+        self.table.delete(store)?;
+        Ok(())
+    }
+}
+
+impl variables::Host for SpinHost {
+    fn get(&mut self, name: String) -> Result<Result<String, variables::Error>> {
+        Ok(self.shared.variables.get(&name).map_err(|e| match e {
+            GetError::InvalidName(m) => variables::Error::InvalidName(m),
+            GetError::Undefined(m) => variables::Error::Undefined(m),
+            GetError::Provider(m) => variables::Error::Provider(m),
+        }))
+    }
+}
