@@ -91,6 +91,8 @@ pub const FORWARD_AUTHORIZATION: &str = "auth_forward_authorization";
 pub const GATEWAY_TIMEOUT: &str = "auth_gateway_timeout_secs";
 /// `auth_provider_timeout_secs`: timeout of JWKS/discovery fetches.
 pub const PROVIDER_TIMEOUT: &str = "auth_provider_timeout_secs";
+/// `auth_max_body_bytes`: request bodies above this size are refused (413).
+pub const MAX_BODY_BYTES: &str = "auth_max_body_bytes";
 
 /// Default of `auth_gateway_url` (the seed's value).
 pub const DEFAULT_GATEWAY_URL: &str = "http://ftl-mcp-gateway.spin.internal/mcp-internal";
@@ -112,6 +114,7 @@ pub static VARIABLES: &[(&str, &str, &str)] = &[
     (FORWARD_AUTHORIZATION, "false", "Forward the client's `Authorization` header to the gateway. Off by default: the MCP specification forbids token passthrough."),
     (GATEWAY_TIMEOUT, "300", "Timeout for the gateway's response headers, in seconds (1–3600); connecting is bounded by the same value, at most 10 s. Streams are not cut once headers arrive."),
     (PROVIDER_TIMEOUT, "5", "Timeout for JWKS and OpenID discovery fetches, in seconds (1–60)."),
+    (MAX_BODY_BYTES, "4194304", "Largest request body forwarded, in bytes (1024–16777216); larger bodies get `413`. Bodies that mention `initialize`/`_authContext` (or contain `\\u` escapes) are parsed, which takes up to ~100× their size in memory."),
     // Provider slot 1 (the seed's names).
     ("auth_provider_type", "", "Provider 1 kind: `authkit` (WorkOS AuthKit; JWKS at `{issuer}/oauth2/jwks`, endpoints derived) or `oidc` (any OpenID Connect / OAuth 2 provider)."),
     ("auth_provider_name", "", "Provider 1 display name for `x-auth-provider` and `_authContext.provider`; defaults to the type."),
@@ -207,6 +210,8 @@ pub struct Config {
     pub gateway_timeout_ms: u64,
     /// `auth_provider_timeout_secs`, in milliseconds.
     pub provider_timeout_ms: u64,
+    /// `auth_max_body_bytes`.
+    pub max_body_bytes: usize,
 }
 
 /// The trimmed value of a variable; undefined reads as empty.
@@ -431,6 +436,19 @@ impl Config {
             (1, 60),
             "must be a whole number of seconds from 1 to 60",
         )?;
+        let max_body_bytes = parse_secs(
+            vars,
+            MAX_BODY_BYTES,
+            crate::gateway::auth_context::MAX_PARSE_BYTES as u64,
+            (1024, 16 * 1024 * 1024),
+            "must be a whole number of bytes from 1024 to 16777216",
+        )?;
+        let max_body_bytes = usize::try_from(max_body_bytes).map_err(|_| {
+            err(
+                MAX_BODY_BYTES,
+                "must be a whole number of bytes from 1024 to 16777216",
+            )
+        })?;
 
         let providers = if enabled {
             load_providers(vars, resource_url.as_deref())?
@@ -455,6 +473,7 @@ impl Config {
             forward_authorization,
             gateway_timeout_ms: gateway_timeout_secs * 1000,
             provider_timeout_ms: provider_timeout_secs * 1000,
+            max_body_bytes,
         })
     }
 

@@ -27,7 +27,6 @@ use spin_sdk::wit::wasi::http0_2_0::types::{
     FutureIncomingResponse, IncomingBody, InputStream, OutputStream, RequestOptions,
 };
 
-use crate::gateway::auth_context::MAX_PARSE_BYTES;
 use crate::gateway::forward::{ForwardPlan, UpstreamFailure};
 use crate::gateway::{self, Decision, RequestHead, Response};
 use crate::ports::{
@@ -196,22 +195,13 @@ fn send(
     request: OutgoingRequest,
     options: RequestOptions,
     body: &[u8],
-    rest: Option<&IncomingBodyReader>,
 ) -> Result<IncomingResponse, HttpError> {
     let outgoing_body = request.body().map_err(|_| HttpError::Other)?;
     let future =
         outgoing_handler::handle(request, Some(options)).map_err(|c| map_error_code(&c))?;
     {
         let stream = outgoing_body.write().map_err(|_| HttpError::Other)?;
-        let mut ok = write_all(&stream, body);
-        if let Some(rest) = rest {
-            while ok {
-                match rest.read() {
-                    Some(chunk) => ok = write_all(&stream, &chunk),
-                    None => break,
-                }
-            }
-        }
+        let ok = write_all(&stream, body);
         drop(stream);
         if !ok {
             // The host stopped accepting the body; the response future reports why.
@@ -277,7 +267,7 @@ fn blocking_get(request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
         request.timeout_ms,
         Some(request.timeout_ms),
     );
-    let response = send(outgoing, options, &[], None)?;
+    let response = send(outgoing, options, &[])?;
 
     let status = response.status();
     let headers = response.headers().entries();
@@ -393,42 +383,50 @@ fn head_of(request: &IncomingRequest) -> RequestHead {
     }
 }
 
-/// Performs a forward: buffer up to the parse cap, maybe rewrite, send, stream back.
+/// Performs a forward: read the whole body (refused past the cap, before anything is sent),
+/// maybe rewrite it, send it, stream the response back.
 fn forward(
     ports: &SpinPorts,
     request: IncomingRequest,
     out: ResponseOutparam,
     mut plan: ForwardPlan,
 ) {
+    if let Some(refused) = plan.refuse_before_body() {
+        write_response(out, &refused.response);
+        plan.finish(ports, refused.response.status, refused.reason);
+        return;
+    }
+    let cap = plan.max_body_bytes();
     let reader = IncomingBodyReader::of_request(&request);
     let mut buffered: Vec<u8> = Vec::new();
     let mut complete = true;
-    if let Some(r) = &reader {
-        while buffered.len() <= MAX_PARSE_BYTES {
+    if let Some(r) = reader {
+        while buffered.len() <= cap {
             match r.read() {
                 Some(chunk) => buffered.extend_from_slice(&chunk),
                 None => break,
             }
         }
-        complete = buffered.len() <= MAX_PARSE_BYTES;
-    }
-    let reader = match reader {
-        Some(r) if complete => {
-            if r.finish_failed() {
-                // The client aborted the upload: nothing sensible to forward.
-                write_response(out, &plan.incomplete_body_response());
-                plan.finish(ports, 400, "request_body_incomplete");
-                return;
-            }
-            None
+        complete = buffered.len() <= cap;
+        if complete && r.finish_failed() {
+            // The client aborted the upload: nothing sensible to forward.
+            write_response(out, &plan.incomplete_body_response());
+            plan.finish(ports, 400, "request_body_incomplete");
+            return;
         }
-        other => other,
+        // Over the cap: the reader (and the unread rest) is dropped; the 413 below answers.
+    }
+    let rewritten = match plan.upstream_body(&buffered, complete) {
+        Ok(rewritten) => rewritten,
+        Err(refused) => {
+            write_response(out, &refused.response);
+            plan.finish(ports, refused.response.status, refused.reason);
+            return;
+        }
     };
-    let rewritten = plan.body_for_upstream(&buffered, complete);
     let body: &[u8] = rewritten.as_deref().unwrap_or(&buffered);
-    let content_length = if !complete || (body.is_empty() && plan.original_content_length.is_none())
-    {
-        // Streamed remainder, or a body-less request (GET/DELETE): keep what the client said.
+    let content_length = if body.is_empty() && plan.original_content_length.is_none() {
+        // A body-less request (GET/DELETE): keep what the client said.
         plan.original_content_length
     } else {
         Some(body.len() as u64)
@@ -446,21 +444,20 @@ fn forward(
             .set_path_with_query(Some(&plan.path_and_query))
             .is_ok();
     if !prepared {
-        let failure = plan.failure_response(UpstreamFailure::Unreachable, &buffered, complete);
+        let failure = plan.failure_response(UpstreamFailure::Unreachable, &buffered, true);
         write_response(out, &failure);
         plan.finish(ports, failure.status, "upstream_request_invalid");
         return;
     }
     let options = timeout_options(plan.connect_timeout_ms, plan.first_byte_timeout_ms, None);
-    let rest = reader.as_ref();
-    let response = match send(outgoing, options, body, rest) {
+    let response = match send(outgoing, options, body) {
         Ok(r) => r,
         Err(e) => {
             let failure = match e {
                 HttpError::Timeout => UpstreamFailure::Timeout,
                 _ => UpstreamFailure::Unreachable,
             };
-            let r = plan.failure_response(failure, &buffered, complete);
+            let r = plan.failure_response(failure, &buffered, true);
             write_response(out, &r);
             plan.log_mut().detail(e.as_str());
             plan.finish(
@@ -475,9 +472,6 @@ fn forward(
             return;
         }
     };
-    if let Some(r) = reader {
-        let _ = r.finish_failed();
-    }
     drop(request);
 
     let status = response.status();

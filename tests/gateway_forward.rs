@@ -209,19 +209,135 @@ fn other_bodies_pass_byte_for_byte() {
     }
 }
 
+fn refusal_of(
+    plan: &ftl_mcp_authorizer::gateway::forward::ForwardPlan,
+    body: &[u8],
+    complete: bool,
+) -> (u16, &'static str, Value) {
+    let refused = plan
+        .upstream_body(body, complete)
+        .expect_err("the body must be refused");
+    let r = &refused.response;
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str())
+    );
+    assert!(r.header("x-trace-id").is_some());
+    (
+        r.status,
+        refused.reason,
+        serde_json::from_slice(&r.body).unwrap(),
+    )
+}
+
 #[test]
-fn bodies_over_the_cap_are_not_parsed() {
+fn bodies_over_the_cap_are_refused_with_413() {
     let w = World::authkit();
     let plan = w.forward(&mcp_post(&valid_token()));
+    assert_eq!(plan.max_body_bytes(), MAX_PARSE_BYTES);
+    assert!(plan.refuse_before_body().is_none());
     let mut body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"pad":""#.to_vec();
     body.resize(MAX_PARSE_BYTES, b'a');
     body.extend_from_slice(br#""}}"#);
-    assert_eq!(plan.body_for_upstream(&body, true), None);
+    let (status, reason, v) = refusal_of(&plan, &body, true);
+    assert_eq!((status, reason), (413, "request_body_too_large"));
     assert_eq!(
-        plan.body_for_upstream(&body[..1000], false),
-        None,
-        "incomplete bodies are never parsed"
+        v,
+        json!({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request body too large"}})
     );
+    // The adapter stopped reading past the cap: refused whatever was read.
+    assert_eq!(refusal_of(&plan, &body[..1000], false).0, 413);
+    assert_eq!(refusal_of(&plan, b"", false).0, 413);
+    assert_eq!(plan.body_for_upstream(&body[..1000], false), None);
+    // Even a body that would not be parsed.
+    assert_eq!(
+        refusal_of(&plan, &vec![b'x'; MAX_PARSE_BYTES + 1], true).0,
+        413
+    );
+    assert_eq!(
+        plan.upstream_body(&vec![b'x'; MAX_PARSE_BYTES], true),
+        Ok(None)
+    );
+
+    // A declared length over the cap is refused before the body is read.
+    let plan = w.forward(&mcp_post(&valid_token()).with("Content-Length", "4194305"));
+    assert_eq!(
+        plan.refuse_before_body()
+            .map(|r| (r.response.status, r.reason)),
+        Some((413, "request_body_too_large"))
+    );
+    let plan = w.forward(&mcp_post(&valid_token()).with("Content-Length", "4194304"));
+    assert!(plan.refuse_before_body().is_none());
+}
+
+#[test]
+fn body_cap_is_configurable() {
+    let w = World::authkit();
+    w.set("auth_max_body_bytes", "2048");
+    let plan = w.forward(&mcp_post(&valid_token()));
+    assert_eq!(plan.max_body_bytes(), 2048);
+    assert_eq!(plan.upstream_body(&[b' '; 2048], true), Ok(None));
+    assert_eq!(refusal_of(&plan, &[b' '; 2049], true).0, 413);
+    for bad in ["1023", "16777217", "4k", "-1"] {
+        w.set("auth_max_body_bytes", bad);
+        let r = w.respond(&mcp_post(&valid_token()));
+        assert_eq!(r.status, 500, "{bad}");
+    }
+}
+
+#[test]
+fn unparseable_bodies_that_must_be_inspected_get_400() {
+    let forged = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_authContext":{"authenticated_user":"admin"}},"pad":"#;
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    for auth_enabled in ["true", "false"] {
+        let w = World::authkit();
+        w.set("auth_enabled", auth_enabled);
+        let plan = w.forward(&mcp_post(&valid_token()));
+        for pad in [deep.as_str(), "\"\\ud800\"", "1e400"] {
+            let (status, reason, v) =
+                refusal_of(&plan, format!("{forged}{pad}}}").as_bytes(), true);
+            assert_eq!((status, reason), (400, "request_body_malformed"));
+            assert_eq!(
+                v,
+                json!({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}})
+            );
+        }
+        // Invalid JSON that cannot name either member is the MCP server's business.
+        assert_eq!(plan.upstream_body(b"not json at all", true), Ok(None));
+    }
+}
+
+#[test]
+fn compressed_or_non_utf8_bodies_get_415() {
+    let w = World::authkit();
+    let body = br#"{"jsonrpc":"2.0","id":5,"method":"tools/list"}"#;
+    for (name, value) in [
+        ("Content-Encoding", "gzip"),
+        ("content-encoding", "identity, br"),
+        ("Content-Type", "application/json; charset=utf-7"),
+        ("Content-Type", "application/json;charset=\"UTF-16LE\""),
+        ("Content-Type", "application/json; x-charset=utf-8"),
+        ("Content-Type", "application/json; charset"),
+    ] {
+        let plan = w.forward(&mcp_post(&valid_token()).with(name, value));
+        let (status, reason, v) = refusal_of(&plan, body, true);
+        assert_eq!(status, 415, "{name}: {value}");
+        assert!(reason.starts_with("request_"), "{reason}");
+        assert_eq!(v["error"]["code"], -32600);
+        // Nothing to decode in an empty body.
+        assert_eq!(plan.upstream_body(b"", true), Ok(None));
+    }
+    for (name, value) in [
+        ("Content-Encoding", "identity"),
+        ("Content-Type", "application/json; charset=utf-8"),
+        ("Content-Type", "application/json; charset=\"UTF-8\""),
+        ("Content-Type", "application/json;CHARSET=utf8"),
+        ("Content-Type", "application/json"),
+    ] {
+        let plan = w.forward(&mcp_post(&valid_token()).with(name, value));
+        assert_eq!(plan.upstream_body(body, true), Ok(None), "{name}: {value}");
+    }
 }
 
 #[test]

@@ -10,21 +10,46 @@
 //! * a body with duplicate member names is normalized (last one wins), so a "first wins"
 //!   parser upstream cannot be shown a different `method` or `params` than the one checked here.
 //!
-//! A body is parsed only if it is at most [`MAX_PARSE_BYTES`] long and could contain one of
-//! those names: it contains `initialize` or `_authContext` literally, or any `\u` escape
-//! (the only way to spell those letters otherwise, RFC 8259 §7). Larger bodies pass unparsed:
-//! the `x-auth-*` headers remain the authoritative identity.
+//! **Which bodies are parsed.** Only those that could hold one of those names
+//! ([`must_inspect`]): the bytes contain `initialize` or `_authContext` literally, any `\u`
+//! escape (the only other way a JSON string or member name can spell those letters, RFC 8259
+//! §7: the other escapes stand for `"`, `\`, `/` and control characters), or a NUL byte (UTF-16
+//! and UTF-32 JSON, which Python's `json.loads(bytes)` auto-detects, always has NULs; UTF-8 JSON
+//! never does). Everything else — nearly all MCP traffic (`tools/call`, results, notifications
+//! other than `notifications/initialized`) — is forwarded byte for byte without being parsed, so
+//! it costs no parse time and no `Value` memory (parsing peaks at 24–111× the body's size).
+//! Other character encodings and content codings are refused before this point
+//! ([`crate::gateway::forward`]), so the bytes checked are the bytes a server reads as JSON.
+//!
+//! **Fail closed.** A body that must be inspected but that serde_json cannot parse (nesting
+//! deeper than 128, a lone surrogate `\ud800`, a number like `1e400`, any syntax error) is
+//! refused ([`Refusal::Malformed`], HTTP 400), never forwarded: other parsers (JavaScript's,
+//! Python's) accept some of those and would read a client-chosen `_authContext`. A body over the
+//! size cap is refused as a whole ([`Refusal::TooLarge`], HTTP 413), whatever it contains.
+//!
+//! Duplicate member names are detected while the `Value` is built (one `Map::insert` per member,
+//! O(log n)), not by a second pass.
 
+use core::cell::Cell;
 use core::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
 
-/// Bodies above this size are forwarded without being parsed.
+/// Default request body cap (`auth_max_body_bytes`): larger bodies are refused with 413.
 pub const MAX_PARSE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The reserved `params` member.
 pub const AUTH_CONTEXT_MEMBER: &str = "_authContext";
+
+/// Why a body is not forwarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// It must be inspected and is not JSON serde_json can read: 400, JSON-RPC parse error.
+    Malformed,
+    /// It is larger than the cap: 413.
+    TooLarge,
+}
 
 /// The identity as injected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,148 +83,213 @@ impl AuthContext {
     }
 }
 
+/// Whether `haystack` contains `needle`, ASCII letters compared case-insensitively.
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// Whether the body could hold `initialize` or `_authContext` in any spelling.
-fn worth_parsing(body: &[u8]) -> bool {
-    contains(body, b"initialize")
+/// Whether the body could hold `initialize` or `_authContext` in any spelling a JSON parser
+/// reads from these bytes: it contains either name literally (in any ASCII case: Go's
+/// `encoding/json` matches member names case-insensitively), a `\u` escape, or a NUL byte
+/// (UTF-16/UTF-32 text). Bodies for which this is false are forwarded without being parsed.
+pub fn must_inspect(body: &[u8]) -> bool {
+    body.contains(&0)
+        || contains(body, b"initialize")
         || contains(body, AUTH_CONTEXT_MEMBER.as_bytes())
         || contains(body, b"\\u")
 }
 
-/// Walks any JSON value and fails on a duplicate member name at any depth.
-struct NoDuplicates;
+/// Builds a `Value` exactly as serde_json would (last duplicate wins), noting in `duplicates`
+/// whether any object had a member name twice. One pass, `Map::insert` per member.
+#[derive(Clone, Copy)]
+struct Checked<'a> {
+    duplicates: &'a Cell<bool>,
+}
 
-impl<'de> Deserialize<'de> for NoDuplicates {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NoDuplicatesVisitor)
+impl<'de> DeserializeSeed<'de> for Checked<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct NoDuplicatesVisitor;
-
-impl<'de> Visitor<'de> for NoDuplicatesVisitor {
-    type Value = NoDuplicates;
+impl<'de> Visitor<'de> for Checked<'_> {
+    type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("JSON")
     }
-    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
     }
-    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
     }
-    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("number out of range"))
     }
-    fn visit_str<E>(self, _: &str) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
     }
-    fn visit_unit<E>(self) -> Result<NoDuplicates, E> {
-        Ok(NoDuplicates)
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NoDuplicates, A::Error> {
-        while seq.next_element::<NoDuplicates>()?.is_some() {}
-        Ok(NoDuplicates)
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicates, A::Error> {
-        let mut seen: Vec<String> = Vec::new();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if seen.contains(&key) {
-                return Err(serde::de::Error::custom("duplicate member"));
+            let value = map.next_value_seed(self)?;
+            if members.insert(key, value).is_some() {
+                self.duplicates.set(true);
             }
-            seen.push(key);
-            map.next_value::<NoDuplicates>()?;
         }
-        Ok(NoDuplicates)
+        Ok(Value::Object(members))
     }
 }
 
-/// True when the JSON text has a duplicate member name somewhere (or does not parse).
-fn has_duplicate_members(body: &[u8]) -> bool {
-    serde_json::from_slice::<NoDuplicates>(body).is_err()
+/// Parses `body` (serde_json's grammar and limits) and reports duplicate member names.
+fn parse_checked(body: &[u8]) -> Result<(Value, bool), serde_json::Error> {
+    let duplicates = Cell::new(false);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = Checked {
+        duplicates: &duplicates,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok((value, duplicates.get()))
 }
 
-/// Applies the rules to one JSON-RPC message; returns whether it changed.
-fn rewrite_message(message: &mut Value, context: &AuthContext) -> bool {
+/// Whether member name `name` is `target` (lowercase ASCII) for a parser that matches names
+/// case-insensitively, as Go's `encoding/json` does (Unicode simple folding: `ſ` is `s`, the
+/// Kelvin sign is `k`).
+fn folds_to(name: &str, target: &str) -> bool {
+    let mut folded =
+        name.chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == '\u{17f}' { 's' } else { c });
+    let mut target = target.chars();
+    loop {
+        match (folded.next(), target.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Removes every `_authContext` from `params`, in any spelling a case-insensitive parser would
+/// read as that name; returns whether it removed one.
+fn remove_auth_context(params: &mut Map<String, Value>) -> bool {
+    let before = params.len();
+    params.retain(|name, _| !folds_to(name, "_authcontext"));
+    params.len() != before
+}
+
+/// Refuses a message whose `method` or `params` is spelled in another case (`"METHOD"`,
+/// `"Params"`): this gateway reads the exact names, a case-insensitive parser upstream would
+/// read those instead.
+fn check_member_names(obj: &Map<String, Value>) -> Result<(), Refusal> {
+    let ambiguous = obj.keys().any(|k| {
+        (k != "method" && folds_to(k, "method")) || (k != "params" && folds_to(k, "params"))
+    });
+    if ambiguous {
+        Err(Refusal::Malformed)
+    } else {
+        Ok(())
+    }
+}
+
+/// Applies the rules to one JSON-RPC message: injects `context` into an `initialize`, removes
+/// client-sent `_authContext` members (all of them when `context` is `None`); returns whether
+/// the message changed.
+fn rewrite_message(message: &mut Value, context: Option<&AuthContext>) -> Result<bool, Refusal> {
     let Some(obj) = message.as_object_mut() else {
-        return false;
+        return Ok(false);
     };
+    check_member_names(obj)?;
     let is_initialize = obj.get("method").and_then(Value::as_str) == Some("initialize");
-    if is_initialize {
-        match obj.get_mut("params") {
-            Some(Value::Object(params)) => {
-                params.insert(AUTH_CONTEXT_MEMBER.into(), context.to_value());
-                true
-            }
-            None | Some(Value::Null) => {
-                let mut params = Map::new();
-                params.insert(AUTH_CONTEXT_MEMBER.into(), context.to_value());
-                obj.insert("params".into(), Value::Object(params));
-                true
-            }
-            // Array params cannot carry a named member; leave the (invalid) request alone.
-            Some(_) => false,
+    let inject = context.filter(|_| is_initialize);
+    match (obj.get_mut("params"), inject) {
+        (Some(Value::Object(params)), Some(ctx)) => {
+            remove_auth_context(params);
+            params.insert(AUTH_CONTEXT_MEMBER.into(), ctx.to_value());
+            Ok(true)
         }
-    } else {
-        match obj.get_mut("params") {
-            Some(Value::Object(params)) => params.remove(AUTH_CONTEXT_MEMBER).is_some(),
-            _ => false,
+        (None | Some(Value::Null), Some(ctx)) => {
+            let mut params = Map::new();
+            params.insert(AUTH_CONTEXT_MEMBER.into(), ctx.to_value());
+            obj.insert("params".into(), Value::Object(params));
+            Ok(true)
         }
+        (Some(Value::Object(params)), None) => Ok(remove_auth_context(params)),
+        // Array params cannot carry a named member; leave the (invalid) request alone.
+        _ => Ok(false),
     }
 }
 
-/// The body to forward instead of `body`, or `None` to forward it unchanged.
-pub fn rewrite_body(body: &[u8], context: &AuthContext) -> Option<Vec<u8>> {
-    if body.len() > MAX_PARSE_BYTES || !worth_parsing(body) {
-        return None;
+/// Decides what the MCP server receives for a complete request body of at most `max_bytes`:
+/// `Ok(None)` to forward `body` byte for byte, `Ok(Some(rewritten))`, or `Err` to refuse the
+/// request. `context` is the verified identity to inject into `initialize` requests, `None` when
+/// authentication is disabled (then every `_authContext` is removed and none is injected).
+pub fn inspect(
+    body: &[u8],
+    context: Option<&AuthContext>,
+    max_bytes: usize,
+) -> Result<Option<Vec<u8>>, Refusal> {
+    if body.len() > max_bytes {
+        return Err(Refusal::TooLarge);
     }
-    let mut value: Value = serde_json::from_slice(body).ok()?;
-    let mut changed = match &mut value {
+    if !must_inspect(body) {
+        return Ok(None);
+    }
+    let (mut value, duplicates) = parse_checked(body).map_err(|_| Refusal::Malformed)?;
+    let mut changed = false;
+    match &mut value {
         Value::Array(items) => {
-            let mut any = false;
             for item in items.iter_mut() {
-                any |= rewrite_message(item, context);
+                changed |= rewrite_message(item, context)?;
             }
-            any
         }
-        message => rewrite_message(message, context),
-    };
-    changed |= has_duplicate_members(body);
-    if changed {
-        serde_json::to_vec(&value).ok()
+        message => changed = rewrite_message(message, context)?,
+    }
+    if changed || duplicates {
+        serde_json::to_vec(&value)
+            .map(Some)
+            .map_err(|_| Refusal::Malformed)
     } else {
-        None
+        Ok(None)
     }
 }
 
-/// Strips forged `_authContext` members when authentication is disabled (there is no verified
-/// identity to inject, and none may be claimed).
+/// [`inspect`] with the default cap and an identity, for callers that only model forwarded
+/// bodies: the rewritten body, or `None` when `body` is forwarded unchanged **or refused**
+/// (use [`inspect`] to tell those apart).
+pub fn rewrite_body(body: &[u8], context: &AuthContext) -> Option<Vec<u8>> {
+    inspect(body, Some(context), MAX_PARSE_BYTES).ok().flatten()
+}
+
+/// [`inspect`] with the default cap and no identity (authentication disabled: forged
+/// `_authContext` members are stripped). `None` when `body` is forwarded unchanged **or
+/// refused** (use [`inspect`] to tell those apart).
 pub fn strip_only(body: &[u8]) -> Option<Vec<u8>> {
-    if body.len() > MAX_PARSE_BYTES || !worth_parsing(body) {
-        return None;
-    }
-    let mut value: Value = serde_json::from_slice(body).ok()?;
-    let strip = |m: &mut Value| match m.get_mut("params") {
-        Some(Value::Object(p)) => p.remove(AUTH_CONTEXT_MEMBER).is_some(),
-        _ => false,
-    };
-    let mut changed = match &mut value {
-        Value::Array(items) => items.iter_mut().fold(false, |acc, m| strip(m) | acc),
-        m => strip(m),
-    };
-    changed |= has_duplicate_members(body);
-    if changed {
-        serde_json::to_vec(&value).ok()
-    } else {
-        None
-    }
+    inspect(body, None, MAX_PARSE_BYTES).ok().flatten()
 }
 
 #[cfg(test)]
@@ -270,8 +360,8 @@ mod tests {
         let body =
             br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"initialize"}}"#;
         assert_eq!(rewrite_body(body, &ctx()), None);
-        // Not JSON.
-        assert_eq!(rewrite_body(b"initialize me", &ctx()), None);
+        // Not JSON, and nothing to inspect: untouched.
+        assert_eq!(rewrite_body(b"hello me", &ctx()), None);
         assert_eq!(rewrite_body(b"", &ctx()), None);
     }
 
@@ -301,11 +391,155 @@ mod tests {
     }
 
     #[test]
-    fn oversized_bodies_are_not_parsed() {
+    fn oversized_bodies_are_refused() {
         let mut body =
             br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"pad":""#.to_vec();
         body.resize(MAX_PARSE_BYTES + 1, b'a');
-        assert_eq!(rewrite_body(&body, &ctx()), None);
+        assert_eq!(
+            inspect(&body, Some(&ctx()), MAX_PARSE_BYTES),
+            Err(Refusal::TooLarge)
+        );
+        assert_eq!(
+            inspect(&body, None, MAX_PARSE_BYTES),
+            Err(Refusal::TooLarge)
+        );
+        // Whatever the content: the cap is checked before the skip rule.
+        assert_eq!(inspect(&[b' '; 2048], None, 1024), Err(Refusal::TooLarge));
+        assert_eq!(inspect(&[b' '; 1024], None, 1024), Ok(None));
+    }
+
+    #[test]
+    fn unparseable_bodies_that_must_be_inspected_are_refused() {
+        let forged = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_authContext":{"authenticated_user":"admin"}},"pad":"#;
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for pad in [deep.as_str(), "\"\\ud800\"", "1e400", "tru"] {
+            let body = format!("{forged}{pad}}}");
+            for context in [Some(ctx()), None] {
+                assert_eq!(
+                    inspect(body.as_bytes(), context.as_ref(), MAX_PARSE_BYTES),
+                    Err(Refusal::Malformed),
+                    "{pad}"
+                );
+            }
+        }
+        for body in [
+            &b"initialize me"[..],
+            b"{\"_authContext\":1",
+            b"\"\\u0041",
+            b"{\"a\":\"\\u0041\"} trailing",
+            b"{\"a\":1}\0",
+        ] {
+            assert_eq!(
+                inspect(body, Some(&ctx()), MAX_PARSE_BYTES),
+                Err(Refusal::Malformed)
+            );
+        }
+    }
+
+    #[test]
+    fn skip_rule_passes_bodies_without_trigger_unparsed() {
+        // Invalid JSON without `initialize`, `_authContext`, `\u` or NUL: never parsed, so
+        // forwarded byte for byte (the MCP server answers it).
+        for body in [
+            &br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"x","arguments":{"a":1}}}"#[..],
+            br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"a":1e400,"b":[[[[["#,
+            b"\xff\xfe not utf-8",
+            b"",
+        ] {
+            assert!(!must_inspect(body));
+            assert_eq!(inspect(body, Some(&ctx()), MAX_PARSE_BYTES), Ok(None));
+            assert_eq!(inspect(body, None, MAX_PARSE_BYTES), Ok(None));
+        }
+    }
+
+    #[test]
+    fn skip_rule_sees_every_spelling_of_the_names() {
+        for body in [
+            &b"initialize"[..],
+            b"_authContext",
+            b"_AUTHCONTEXT",
+            b"INITIALIZE",
+            b"notifications/initialized",
+            b"\\u005fauthContext",
+            b"\\\\u",
+            b"{\0\"\0",
+        ] {
+            assert!(must_inspect(body), "{}", String::from_utf8_lossy(body));
+        }
+        // UTF-16 (which Python's json.loads(bytes) detects): no literal names, but NULs.
+        let utf16: Vec<u8> = r#"{"method":"initialize","params":{"_authContext":{}}}"#
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(
+            inspect(&utf16, Some(&ctx()), MAX_PARSE_BYTES),
+            Err(Refusal::Malformed)
+        );
+        // Escaped names are parsed, seen and handled.
+        let body = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"_auth\u0043ontext":{"x":1}}}"#;
+        let out: Value =
+            serde_json::from_slice(&inspect(body, None, MAX_PARSE_BYTES).unwrap().unwrap())
+                .unwrap();
+        assert!(out["params"].get("_authContext").is_none());
+    }
+
+    #[test]
+    fn case_variants_of_reserved_names() {
+        // Go's encoding/json reads `_AUTHCONTEXT` as `_authContext`: removed like it.
+        let body = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"_AUTHCONTEXT":{"x":1},"_AuthContext":2,"n":1}}"#;
+        let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+        assert_eq!(out["params"], serde_json::json!({"n":1}));
+        let body =
+            br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_AUTHCONTEXT":{"x":1}}}"#;
+        let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+        assert_eq!(
+            out["params"],
+            serde_json::json!({"_authContext": ctx().to_value()})
+        );
+        // `method`/`params` spelled otherwise: which one a server reads is ambiguous; refused.
+        for body in [
+            &br#"{"jsonrpc":"2.0","id":1,"METHOD":"initialize","params":{}}"#[..],
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","Params":{"_authContext":1}}"#,
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"param\u{17f}\":{\"_authContext\":1}}"
+                .as_bytes(),
+            br#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"Method":"initialize"}]"#,
+        ] {
+            assert_eq!(
+                inspect(body, Some(&ctx()), MAX_PARSE_BYTES),
+                Err(Refusal::Malformed),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn wide_objects_are_checked_in_one_pass() {
+        // 100 000 members in one object: the old duplicate check compared each name with every
+        // earlier one (~50 s); this must simply complete.
+        let members: Vec<String> = (0..100_000).map(|i| format!("\"k{i}\":0")).collect();
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{{}}}}}"#,
+            members.join(",")
+        );
+        let out: Value =
+            serde_json::from_slice(&rewrite_body(body.as_bytes(), &ctx()).unwrap()).unwrap();
+        assert_eq!(out["params"].as_object().unwrap().len(), 100_001);
+        // Same size with one duplicate: found, normalized (last wins).
+        let body = body.replacen("\"k99999\":0", "\"k0\":7", 1);
+        let out: Value = serde_json::from_slice(&strip_only(body.as_bytes()).unwrap()).unwrap();
+        assert_eq!(out["params"]["k0"], 7);
+        assert_eq!(out["params"].as_object().unwrap().len(), 99_999);
+    }
+
+    #[test]
+    fn duplicates_are_found_at_any_depth() {
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_authContext":1,"a":[{"b":1,"b":2}]}}"#;
+        let (_, duplicates) = parse_checked(body).unwrap();
+        assert!(duplicates);
+        let (value, duplicates) = parse_checked(br#"{"a":[{"b":1},{"b":2}],"c":1.5}"#).unwrap();
+        assert!(!duplicates);
+        assert_eq!(value, serde_json::json!({"a":[{"b":1},{"b":2}],"c":1.5}));
     }
 
     #[test]

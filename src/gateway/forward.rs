@@ -1,9 +1,18 @@
 //! Forwarding rules: what goes to the MCP gateway, what comes back.
 //!
 //! The core decides; the adapter moves bytes. A [`ForwardPlan`] says where to send the request
-//! and with which headers; the adapter reads the body, asks [`ForwardPlan::body_for_upstream`]
-//! whether to rewrite it (`_authContext`), sends it, and streams the upstream response back with
+//! and with which headers; the adapter checks [`ForwardPlan::refuse_before_body`] (declared
+//! length over the cap), reads the body up to [`ForwardPlan::max_body_bytes`] + 1 bytes, asks
+//! [`ForwardPlan::upstream_body`] whether to forward it as is, rewrite it (`_authContext`) or
+//! refuse it, sends it, and streams the upstream response back with
 //! [`ForwardPlan::response_headers`], or answers [`ForwardPlan::failure_response`] (502/504).
+//!
+//! Request bodies are checked before anything is sent upstream, and refused rather than
+//! forwarded when the gateway cannot vouch for what the MCP server will read in them:
+//! over `auth_max_body_bytes` → 413; a `Content-Encoding` other than `identity` or a `charset`
+//! other than UTF-8 (a server that decodes those would read bytes this gateway never saw) → 415;
+//! a body that must be inspected (`auth_context::must_inspect`) and does not parse → 400 with a
+//! JSON-RPC parse error. Every error body is JSON-RPC 2.0 with `"id": null`.
 //!
 //! Request headers: end-to-end headers pass (Accept, Content-Type, Mcp-Session-Id,
 //! MCP-Protocol-Version, Last-Event-ID, ...). Dropped: hop-by-hop headers (RFC 9110 §7.6.1, and
@@ -15,7 +24,7 @@
 use serde_json::{json, Value};
 
 use crate::config::{is_tchar, Config};
-use crate::gateway::auth_context::{self, AuthContext, MAX_PARSE_BYTES};
+use crate::gateway::auth_context::{self, AuthContext, Refusal, MAX_PARSE_BYTES};
 use crate::gateway::responses;
 use crate::gateway::{RequestHead, Response};
 use crate::jose::Identity;
@@ -60,12 +69,15 @@ pub struct ForwardPlan {
     pub authority: String,
     /// Gateway path plus the request's query string.
     pub path_and_query: String,
-    /// The request's `Content-Length`, if valid (used only when the body is streamed unparsed).
+    /// The request's `Content-Length`, if valid (checked against the cap before the body is read).
     pub original_content_length: Option<u64>,
     /// Connect timeout.
     pub connect_timeout_ms: u64,
     /// Timeout for the response headers (not for the body: streams may idle).
     pub first_byte_timeout_ms: u64,
+    max_body_bytes: usize,
+    /// Why a non-empty body cannot be vouched for (content coding or charset), if so.
+    unsupported_body: Option<&'static str>,
     headers: Vec<(String, Vec<u8>)>,
     context: Option<AuthContext>,
     response_extra: Vec<(String, String)>,
@@ -82,6 +94,44 @@ fn connection_tokens(req: &RequestHead) -> Vec<String> {
         .map(|t| t.trim().to_ascii_lowercase())
         .filter(|t| !t.is_empty())
         .collect()
+}
+
+/// Why a request body with these headers would be read differently upstream: a content coding
+/// (a server may inflate `gzip`) or a non-UTF-8 `charset` (servers decode by it: the TypeScript
+/// MCP SDK hands it to iconv, which knows UTF-7 and UTF-16). `None` when the body is plain UTF-8.
+fn unsupported_body(req: &RequestHead) -> Option<&'static str> {
+    for (name, value) in &req.headers {
+        let lower = value.to_ascii_lowercase();
+        if name.eq_ignore_ascii_case("content-encoding")
+            && lower
+                .split(|&b| b == b',')
+                .any(|c| !matches!(c.trim_ascii(), b"" | b"identity"))
+        {
+            return Some("request_content_encoding_unsupported");
+        }
+        if name.eq_ignore_ascii_case("content-type") && lower.windows(7).any(|w| w == b"charset") {
+            // Every parameter naming a charset must say UTF-8, plainly.
+            let plain = lower.split(|&b| b == b';').skip(1).all(|param| {
+                if !param.windows(7).any(|w| w == b"charset") {
+                    return true;
+                }
+                let Some(eq) = param.iter().position(|&b| b == b'=') else {
+                    return false;
+                };
+                let (key, value) = param.split_at(eq);
+                let value = value.get(1..).unwrap_or_default().trim_ascii();
+                let value = value
+                    .strip_prefix(b"\"")
+                    .and_then(|v| v.strip_suffix(b"\""))
+                    .unwrap_or(value);
+                key.trim_ascii() == b"charset" && matches!(value, b"utf-8" | b"utf8")
+            });
+            if !plain {
+                return Some("request_charset_unsupported");
+            }
+        }
+    }
+    None
 }
 
 fn is_hop_by_hop(name: &str, tokens: &[String]) -> bool {
@@ -104,6 +154,7 @@ impl ForwardPlan {
         mut log: RequestLog,
     ) -> ForwardPlan {
         let tokens = connection_tokens(req);
+        let unsupported_body = unsupported_body(req);
         let mut headers: Vec<(String, Vec<u8>)> = Vec::with_capacity(req.headers.len() + 6);
         let mut original_content_length = None;
         for (name, value) in &req.headers {
@@ -172,6 +223,8 @@ impl ForwardPlan {
             original_content_length,
             connect_timeout_ms: config.gateway_timeout_ms.min(MAX_CONNECT_TIMEOUT_MS),
             first_byte_timeout_ms: config.gateway_timeout_ms,
+            max_body_bytes: config.max_body_bytes,
+            unsupported_body,
             headers,
             context,
             response_extra,
@@ -204,15 +257,83 @@ impl ForwardPlan {
         h
     }
 
-    /// The body to send instead of `buffered`, or `None` to send it as is. `complete` is false
-    /// when the body exceeded [`MAX_PARSE_BYTES`] and the rest is still being streamed.
-    pub fn body_for_upstream(&self, buffered: &[u8], complete: bool) -> Option<Vec<u8>> {
-        if !complete {
-            return None;
+    /// The request body cap (`auth_max_body_bytes`): the adapter reads at most one byte more.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// A refusal decided from the head alone: a declared `Content-Length` over the cap (413),
+    /// so the adapter need not read the body.
+    pub fn refuse_before_body(&self) -> Option<BodyRefused> {
+        match self.original_content_length {
+            Some(len) if len > self.max_body_bytes as u64 => Some(self.refusal(Refusal::TooLarge)),
+            _ => None,
         }
-        match &self.context {
-            Some(ctx) => auth_context::rewrite_body(buffered, ctx),
-            None => auth_context::strip_only(buffered),
+    }
+
+    /// What to send upstream for the body read so far: `Ok(None)` to send `buffered` as is,
+    /// `Ok(Some(body))` to send a rewritten one, `Err` to answer the client instead (nothing is
+    /// sent upstream). `complete` is false when the adapter stopped reading because the body
+    /// exceeded [`ForwardPlan::max_body_bytes`].
+    pub fn upstream_body(
+        &self,
+        buffered: &[u8],
+        complete: bool,
+    ) -> Result<Option<Vec<u8>>, BodyRefused> {
+        if !complete || buffered.len() > self.max_body_bytes {
+            return Err(self.refusal(Refusal::TooLarge));
+        }
+        if let (false, Some(reason)) = (buffered.is_empty(), self.unsupported_body) {
+            let mut refused = self.refusal(Refusal::Malformed);
+            refused.response = self.local_response(
+                415,
+                refusal_body(
+                    -32600,
+                    "Invalid Request: request body must be uncompressed UTF-8 JSON",
+                ),
+            );
+            refused
+                .response
+                .headers
+                .insert(0, ("accept-encoding".into(), "identity".into()));
+            refused.reason = reason;
+            return Err(refused);
+        }
+        auth_context::inspect(buffered, self.context.as_ref(), self.max_body_bytes)
+            .map_err(|r| self.refusal(r))
+    }
+
+    /// [`ForwardPlan::upstream_body`] for callers that only model forwarded bodies: the
+    /// rewritten body, or `None` when `buffered` is sent as is **or refused**.
+    pub fn body_for_upstream(&self, buffered: &[u8], complete: bool) -> Option<Vec<u8>> {
+        self.upstream_body(buffered, complete).ok().flatten()
+    }
+
+    fn refusal(&self, refusal: Refusal) -> BodyRefused {
+        match refusal {
+            Refusal::Malformed => BodyRefused {
+                response: self.local_response(400, refusal_body(-32700, "Parse error")),
+                reason: "request_body_malformed",
+            },
+            Refusal::TooLarge => BodyRefused {
+                response: self.local_response(413, refusal_body(-32600, "Request body too large")),
+                reason: "request_body_too_large",
+            },
+        }
+    }
+
+    /// A local JSON answer with this plan's CORS/trace headers and its length.
+    fn local_response(&self, status: u16, body: Vec<u8>) -> Response {
+        let mut headers = vec![
+            ("content-type".to_string(), "application/json".to_string()),
+            ("cache-control".to_string(), "no-store".to_string()),
+        ];
+        headers.extend(self.response_extra.iter().cloned());
+        headers.push(("content-length".into(), body.len().to_string()));
+        Response {
+            status,
+            headers,
+            body,
         }
     }
 
@@ -299,6 +420,20 @@ impl ForwardPlan {
         self.log.set_reason(reason);
         ports.log_line(&self.log.render(status, ports.now_millis()));
     }
+}
+
+/// A request body the gateway will not forward: the answer to send and the log reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyRefused {
+    /// 400, 413 or 415, with a JSON-RPC 2.0 error body (`"id": null`).
+    pub response: Response,
+    /// The log line's `reason`.
+    pub reason: &'static str,
+}
+
+/// `{"jsonrpc":"2.0","id":null,"error":{"code":…,"message":…}}`.
+fn refusal_body(code: i64, message: &str) -> Vec<u8> {
+    serde_json::to_vec(&error_object(Value::Null, code, message)).unwrap_or_default()
 }
 
 fn error_object(id: Value, code: i64, message: &str) -> Value {
