@@ -54,8 +54,31 @@ pub struct Identity {
     pub claims: Map<String, Value>,
 }
 
-/// Checks the registered claims at `now` and builds the [`Identity`] (RFC 7519 §7.2 step 10).
+/// Checks the registered claims at `now` and builds the [`Identity`] (RFC 7519 §7.2 step 10),
+/// with a copy of every claim.
 pub(crate) fn validate(
+    claims: &Map<String, Value>,
+    validation: &Validation,
+    now: u64,
+) -> Result<Identity, Error> {
+    let mut identity = validate_fields(claims, validation, now)?;
+    identity.claims = claims.clone();
+    Ok(identity)
+}
+
+/// As [`validate`], moving the claims into the [`Identity`] instead of copying them.
+pub(crate) fn validate_owned(
+    claims: Map<String, Value>,
+    validation: &Validation,
+    now: u64,
+) -> Result<Identity, Error> {
+    let mut identity = validate_fields(&claims, validation, now)?;
+    identity.claims = claims;
+    Ok(identity)
+}
+
+/// The checks and every [`Identity`] field but `claims`, which is left empty for the caller.
+fn validate_fields(
     claims: &Map<String, Value>,
     validation: &Validation,
     now: u64,
@@ -95,7 +118,7 @@ pub(crate) fn validate(
         scopes,
         client_id: client_id.map(str::to_owned),
         email: email.map(str::to_owned),
-        claims: claims.clone(),
+        claims: Map::new(),
     })
 }
 

@@ -139,6 +139,9 @@ pub enum Error {
     JwkEcPointInvalid,
     /// An Ed25519 `x` is not 32 bytes (RFC 8037 §2).
     JwkOkpKeyLength,
+    /// An Ed25519 `x` is a point of small order (the identity among them): signatures would
+    /// verify without the private key, so no real key is one.
+    JwkOkpSmallOrder,
 
     // --- JWK Set (RFC 7517 §5) and cache record ---
     /// The JWK Set is not a JSON object, or names a member twice.
@@ -225,6 +228,7 @@ impl Error {
             Error::JwkEcCoordinateLength => "EC key coordinate has the wrong length",
             Error::JwkEcPointInvalid => "EC key point is invalid",
             Error::JwkOkpKeyLength => "Ed25519 key has the wrong length",
+            Error::JwkOkpSmallOrder => "Ed25519 key is a small-order point",
             Error::JwksNotJson => "key set is not a JSON object",
             Error::JwksMissingKeys => "key set has no keys array",
             Error::JwksNoUsableKey => "key set has no usable signature key",

@@ -10,6 +10,7 @@ use core::cell::Cell;
 use core::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 /// Why a document was refused; the caller maps it to its own [`Error`](super::Error).
@@ -124,11 +125,13 @@ impl<'de> Visitor<'de> for Strict<'_> {
         let mut map = Map::new();
         // Names are compared after unescaping, so "alg" and "\u0061lg" are the same member.
         while let Some(name) = access.next_key::<String>()? {
-            if map.contains_key(&name) {
-                return Err(self.fail(Fault::Duplicate));
+            // One map search per member: the vacant slot is filled once the value is parsed.
+            match map.entry(name) {
+                Entry::Vacant(slot) => {
+                    slot.insert(access.next_value_seed(child)?);
+                }
+                Entry::Occupied(_) => return Err(self.fail(Fault::Duplicate)),
             }
-            let value = access.next_value_seed(child)?;
-            map.insert(name, value);
         }
         Ok(Value::Object(map))
     }

@@ -36,13 +36,22 @@ impl Jws {
         if compact.len() > limits.max_token_bytes {
             return Err(Error::TokenTooLarge);
         }
-        match compact.bytes().filter(|b| *b == b'.').count() {
-            2 => {}
-            4 => return Err(Error::Jwe),
+        // `split` finds the dots with memchr, far cheaper than visiting every byte.
+        let mut parts = compact.split('.');
+        let (Some(header), Some(payload), Some(signature)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Error::Malformed);
+        };
+        match parts.count() {
+            0 => {}
+            2 => return Err(Error::Jwe),
             _ => return Err(Error::Malformed),
         }
-        let (signing_input, signature) = compact.rsplit_once('.').ok_or(Error::Malformed)?;
-        let (header, payload) = signing_input.split_once('.').ok_or(Error::Malformed)?;
+        // RFC 7515 §5.2 step 8: the signed bytes are exactly the first two parts as received.
+        let signing_input = compact
+            .get(..header.len() + 1 + payload.len())
+            .ok_or(Error::Malformed)?;
 
         // Cap the header before decoding it, not after.
         if b64::max_decoded_len(header.len()) > limits.max_header_bytes {
