@@ -133,7 +133,7 @@ impl Provider {
         let cached = record
             .as_ref()
             .filter(|r| !r.payload.is_empty())
-            .and_then(|r| serde_json::from_slice::<Map<String, Value>>(&r.payload).ok());
+            .and_then(|r| json_object(&r.payload));
         let decision = jwks_cache::plan(record.as_ref(), cached.is_some(), false, &policy, now);
         if decision.fetch {
             log.count_fetch();
@@ -205,8 +205,7 @@ impl Provider {
 
     /// Validates a discovery document and keeps only the members this component uses.
     fn filter_discovery(&self, body: &[u8]) -> Result<Map<String, Value>, &'static str> {
-        let doc: Map<String, Value> =
-            serde_json::from_slice(body).map_err(|_| "discovery_not_json")?;
+        let doc = json_object(body).ok_or("discovery_not_json")?;
         // OpenID Connect Discovery §4.3 / RFC 8414 §3.3: the issuer must match exactly.
         if doc.get("issuer").and_then(Value::as_str) != Some(self.issuer.as_str()) {
             return Err("discovery_issuer_mismatch");
@@ -373,6 +372,16 @@ fn strings(items: &[&str]) -> Value {
             .map(|s| Value::String((*s).to_string()))
             .collect(),
     )
+}
+
+/// A JSON object, or `None`. Parsed as a `Value` and then matched, not deserialized straight
+/// into a `Map`: serde's type-mismatch error path for the latter pulls about 30 KB of float
+/// formatting into the wasm module.
+fn json_object(bytes: &[u8]) -> Option<Map<String, Value>> {
+    match serde_json::from_slice(bytes) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -354,6 +354,11 @@ async fn serve(server: Arc<Server>, listener: TcpListener, exit_after: Option<Du
             _ = tokio::signal::ctrl_c() => return Ok(()),
             _ = sigterm.recv() => return Ok(()),
         };
+        // Streamed responses go out in small writes; without TCP_NODELAY each one can wait
+        // ~40 ms for the client's delayed ACK (Nagle), which would distort SSE timing and benches.
+        if let Err(e) = stream.set_nodelay(true) {
+            eprintln!("mcp-authorizer-host: set_nodelay: {e}");
+        }
         let server = server.clone();
         tokio::task::spawn(async move {
             let service = hyper::service::service_fn(move |req| server.clone().handle(req, client, local));

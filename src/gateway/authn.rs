@@ -185,8 +185,9 @@ pub async fn authenticate<'c, P: KeyValue + HttpClient>(
         leeway_secs: config.leeway_secs,
         require_exp: true,
     };
+    // The token is not needed afterwards: its claims move into the identity, uncopied.
     let identity = token
-        .verify(&keys, &validation, now_secs)
+        .into_identity(&keys, &validation, now_secs)
         .map_err(Rejection::Token)?;
     log.set_sub(identity.subject.as_deref());
 
