@@ -27,14 +27,12 @@
 //! Python's) accept some of those and would read a client-chosen `_authContext`. A body over the
 //! size cap is refused as a whole ([`Refusal::TooLarge`], HTTP 413), whatever it contains.
 //!
-//! Duplicate member names are detected while the `Value` is built (one `Map::insert` per member,
-//! O(log n)), not by a second pass.
+//! Duplicate member names are detected while the `Value` is built (one map search per member,
+//! O(log n)), not by a second pass: the parse is `jose::json`'s walk, keeping the last value.
 
-use core::cell::Cell;
-use core::fmt;
+use serde_json::{Map, Value};
 
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use crate::jose::json;
 
 /// Default request body cap (`auth_max_body_bytes`): larger bodies are refused with 413.
 pub const MAX_PARSE_BYTES: usize = 4 * 1024 * 1024;
@@ -101,79 +99,10 @@ pub fn must_inspect(body: &[u8]) -> bool {
         || contains(body, b"\\u")
 }
 
-/// Builds a `Value` exactly as serde_json would (last duplicate wins), noting in `duplicates`
-/// whether any object had a member name twice. One pass, `Map::insert` per member.
-#[derive(Clone, Copy)]
-struct Checked<'a> {
-    duplicates: &'a Cell<bool>,
-}
-
-impl<'de> DeserializeSeed<'de> for Checked<'_> {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Checked<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JSON")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
-        Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("number out of range"))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(self)? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut members = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(self)?;
-            if members.insert(key, value).is_some() {
-                self.duplicates.set(true);
-            }
-        }
-        Ok(Value::Object(members))
-    }
-}
-
-/// Parses `body` (serde_json's grammar and limits) and reports duplicate member names.
-fn parse_checked(body: &[u8]) -> Result<(Value, bool), serde_json::Error> {
-    let duplicates = Cell::new(false);
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = Checked {
-        duplicates: &duplicates,
-    }
-    .deserialize(&mut de)?;
-    de.end()?;
-    Ok((value, duplicates.get()))
+/// Parses `body` with serde_json's grammar and limits, the last of two equal member names
+/// winning, and reports whether any name repeated: the jose walk in its lenient mode, one pass.
+fn parse_checked(body: &[u8]) -> Result<(Value, bool), json::Fault> {
+    json::parse_value(body, usize::MAX, json::Duplicates::KeepLast)
 }
 
 /// Whether member name `name` is `target` (lowercase ASCII) for a parser that matches names

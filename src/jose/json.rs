@@ -5,6 +5,10 @@
 //! one library reads the first `alg`, another the second. This module builds a
 //! `serde_json::Value` through a small visitor that refuses a repeated name and counts depth, so
 //! hostile nesting is refused before it can exhaust the (wasm) stack.
+//!
+//! The gateway parses MCP request bodies with the same walk in its other mode
+//! ([`Duplicates::KeepLast`]): serde_json's reading, with any repeated name reported, so that it
+//! can forward a normalised body instead of one that parsers upstream could read differently.
 
 use core::cell::Cell;
 use core::fmt;
@@ -15,7 +19,7 @@ use serde_json::{Map, Value};
 
 /// Why a document was refused; the caller maps it to its own [`Error`](super::Error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Fault {
+pub enum Fault {
     /// Not UTF-8 JSON, or not an object at the top, or trailing bytes.
     Syntax,
     /// A member name appears twice in one object.
@@ -24,28 +28,56 @@ pub(crate) enum Fault {
     TooDeep,
 }
 
+/// What the walk does with a member name seen twice in one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplicates {
+    /// Refuse the document ([`Fault::Duplicate`]): every JOSE header, claims set and JWK.
+    Refuse,
+    /// Keep the last value, as serde_json does, and report that a name repeated.
+    KeepLast,
+}
+
 /// Parses `bytes` as one JSON object, rejecting duplicate names and nesting deeper than
 /// `max_depth` (the top-level object is depth 1).
 pub(crate) fn parse_object(bytes: &[u8], max_depth: usize) -> Result<Map<String, Value>, Fault> {
+    match parse_value(bytes, max_depth, Duplicates::Refuse) {
+        Ok((Value::Object(map), _)) => Ok(map),
+        Ok(_) => Err(Fault::Syntax),
+        Err(fault) => Err(fault),
+    }
+}
+
+/// Parses `bytes` as one JSON value of any type, nesting at most `max_depth` deep (serde_json's
+/// own limit of 128 applies too), treating repeated names as `duplicates` says. On success, also
+/// whether any name repeated (always `false` with [`Duplicates::Refuse`]).
+pub fn parse_value(
+    bytes: &[u8],
+    max_depth: usize,
+    duplicates: Duplicates,
+) -> Result<(Value, bool), Fault> {
     // serde's error type cannot carry our reason, so the visitor records it on the side.
     let fault = Cell::new(None);
+    let repeated = Cell::new(false);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let seed = Strict {
         depth_left: max_depth,
+        duplicates,
+        repeated: &repeated,
         fault: &fault,
     };
-    let parsed = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    match parsed {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Fault::Syntax),
+    match seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v)) {
+        Ok(value) => Ok((value, repeated.get())),
         Err(_) => Err(fault.get().unwrap_or(Fault::Syntax)),
     }
 }
 
-/// One level of the walk: how much depth remains, and where to report a precise fault.
+/// One level of the walk: how much depth remains, the duplicate policy, and where to report a
+/// repeated name or a precise fault.
 #[derive(Clone, Copy)]
 struct Strict<'f> {
     depth_left: usize,
+    duplicates: Duplicates,
+    repeated: &'f Cell<bool>,
     fault: &'f Cell<Option<Fault>>,
 }
 
@@ -53,10 +85,7 @@ impl<'f> Strict<'f> {
     /// The seed for the children of an object or array, or a fault if they would be too deep.
     fn descend<E: de::Error>(self) -> Result<Strict<'f>, E> {
         match self.depth_left.checked_sub(1) {
-            Some(depth_left) => Ok(Strict {
-                depth_left,
-                fault: self.fault,
-            }),
+            Some(depth_left) => Ok(Strict { depth_left, ..self }),
             None => Err(self.fail(Fault::TooDeep)),
         }
     }
@@ -130,7 +159,13 @@ impl<'de> Visitor<'de> for Strict<'_> {
                 Entry::Vacant(slot) => {
                     slot.insert(access.next_value_seed(child)?);
                 }
-                Entry::Occupied(_) => return Err(self.fail(Fault::Duplicate)),
+                Entry::Occupied(mut slot) => {
+                    if self.duplicates == Duplicates::Refuse {
+                        return Err(self.fail(Fault::Duplicate));
+                    }
+                    self.repeated.set(true);
+                    slot.insert(access.next_value_seed(child)?);
+                }
             }
         }
         Ok(Value::Object(map))
@@ -146,6 +181,26 @@ mod tests {
     fn accepts_plain_objects() {
         let m = parse_object(br#"{"a":1,"b":[true,null,"x",{"c":-2.5}]}"#, 4).unwrap();
         assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn keep_last_reads_as_serde_json_and_reports_repeats() {
+        let (v, repeated) = parse_value(
+            br#"[{"a":1,"a":2},{"b":{"c":1,"\u0063":3}}]"#,
+            8,
+            Duplicates::KeepLast,
+        )
+        .unwrap();
+        assert!(repeated);
+        assert_eq!(v, serde_json::json!([{"a":2},{"b":{"c":3}}]));
+        assert_eq!(
+            parse_value(br#"{"a":[1]}"#, 8, Duplicates::KeepLast).unwrap(),
+            (serde_json::json!({"a":[1]}), false)
+        );
+        assert_eq!(
+            parse_value(br#"{"a":1,"a":2}"#, 8, Duplicates::Refuse),
+            Err(Fault::Duplicate)
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod b64;
 mod claims;
 mod error;
 mod header;
-mod json;
+pub mod json;
 mod jwk;
 mod jws;
 mod keyset;
