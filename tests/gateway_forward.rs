@@ -156,7 +156,13 @@ fn identity_values_with_control_characters_are_not_sent() {
 }
 
 fn rewritten(plan: &ftl_mcp_authorizer::gateway::forward::ForwardPlan, body: &[u8]) -> Value {
-    serde_json::from_slice(&plan.body_for_upstream(body, true).expect("a rewrite")).unwrap()
+    serde_json::from_slice(
+        &plan
+            .upstream_body(body, true)
+            .expect("forwarded")
+            .expect("a rewrite"),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -205,7 +211,7 @@ fn other_bodies_pass_byte_for_byte() {
         b"not json at all",
         br#"[{"jsonrpc":"2.0","id":1,"result":{}}]"#,
     ] {
-        assert_eq!(plan.body_for_upstream(body, true), None, "{}", String::from_utf8_lossy(body));
+        assert_eq!(plan.upstream_body(body, true), Ok(None), "{}", String::from_utf8_lossy(body));
     }
 }
 
@@ -249,7 +255,7 @@ fn bodies_over_the_cap_are_refused_with_413() {
     // The adapter stopped reading past the cap: refused whatever was read.
     assert_eq!(refusal_of(&plan, &body[..1000], false).0, 413);
     assert_eq!(refusal_of(&plan, b"", false).0, 413);
-    assert_eq!(plan.body_for_upstream(&body[..1000], false), None);
+    assert!(plan.upstream_body(&body[..1000], false).is_err());
     // Even a body that would not be parsed.
     assert_eq!(
         refusal_of(&plan, &vec![b'x'; MAX_PARSE_BYTES + 1], true).0,

@@ -613,7 +613,7 @@ fn auth_disabled_strips_forged_auth_context() {
     let plan = w.forward(&request("POST", "/mcp"));
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_authContext":{"authenticated_user":"admin"}}}"#;
     let out: serde_json::Value =
-        serde_json::from_slice(&plan.body_for_upstream(body, true).unwrap()).unwrap();
+        serde_json::from_slice(&plan.upstream_body(body, true).unwrap().unwrap()).unwrap();
     assert!(out["params"].get("_authContext").is_none());
 }
 

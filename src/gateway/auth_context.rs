@@ -205,24 +205,21 @@ pub fn inspect(
     }
 }
 
-/// [`inspect`] with the default cap and an identity, for callers that only model forwarded
-/// bodies: the rewritten body, or `None` when `body` is forwarded unchanged **or refused**
-/// (use [`inspect`] to tell those apart).
-pub fn rewrite_body(body: &[u8], context: &AuthContext) -> Option<Vec<u8>> {
-    inspect(body, Some(context), MAX_PARSE_BYTES).ok().flatten()
-}
-
-/// [`inspect`] with the default cap and no identity (authentication disabled: forged
-/// `_authContext` members are stripped). `None` when `body` is forwarded unchanged **or
-/// refused** (use [`inspect`] to tell those apart).
-pub fn strip_only(body: &[u8]) -> Option<Vec<u8>> {
-    inspect(body, None, MAX_PARSE_BYTES).ok().flatten()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    /// [`inspect`] with an identity, for a body that must be forwarded (not refused): the
+    /// rewritten body, or `None` when it goes unchanged.
+    fn rewrite_body(body: &[u8], context: &AuthContext) -> Option<Vec<u8>> {
+        inspect(body, Some(context), MAX_PARSE_BYTES).unwrap()
+    }
+
+    /// As [`rewrite_body`] with authentication disabled: only forged members are stripped.
+    fn strip_only(body: &[u8]) -> Option<Vec<u8>> {
+        inspect(body, None, MAX_PARSE_BYTES).unwrap()
+    }
 
     fn ctx() -> AuthContext {
         AuthContext {

@@ -303,12 +303,6 @@ impl ForwardPlan {
             .map_err(|r| self.refusal(r))
     }
 
-    /// [`ForwardPlan::upstream_body`] for callers that only model forwarded bodies: the
-    /// rewritten body, or `None` when `buffered` is sent as is **or refused**.
-    pub fn body_for_upstream(&self, buffered: &[u8], complete: bool) -> Option<Vec<u8>> {
-        self.upstream_body(buffered, complete).ok().flatten()
-    }
-
     fn refusal(&self, refusal: Refusal) -> BodyRefused {
         match refusal {
             Refusal::Malformed => BodyRefused {
