@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use criterion::Criterion;
-use ftl_mcp_authorizer::jose::{KeySet, Limits, Token, Validation};
+use jose::{KeySet, Limits, Token, Validation};
 use ring::signature;
 
 const KEYS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
@@ -65,7 +65,7 @@ fn b64(s: &serde_json::Value) -> Vec<u8> {
     Base64UrlUnpadded::decode_vec(s.as_str().unwrap()).unwrap()
 }
 
-/// The key as bare ring takes it: the same form `src/jose` hands to ring.
+/// The key as bare ring takes it: the same form the jose crate hands to ring.
 enum RingKey {
     /// RSA (n, e) components, verified with `RsaPublicKeyComponents`.
     Rsa(&'static signature::RsaParameters, Vec<u8>, Vec<u8>),
@@ -254,7 +254,7 @@ fn ring_verify(case: &Case) -> Result<(), ring::error::Unspecified> {
 /// (b) our full check: `Token::parse`, then `Token::into_identity` (key by `kid`, signature,
 /// claims, `Identity`), the path for a token verified once, as the gateway does per request.
 /// (`Token::verify`, which keeps the token, also copies the claims map: ~3.7k instructions more.)
-fn ours(fx: &Fixtures, token: &str) -> Result<usize, ftl_mcp_authorizer::jose::Error> {
+fn ours(fx: &Fixtures, token: &str) -> Result<usize, jose::Error> {
     Token::parse(token, &fx.limits)
         .and_then(|t| t.into_identity(&fx.keys, &fx.validation, fx.now))
         .map(|identity| identity.scopes.len())

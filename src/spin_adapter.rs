@@ -1,6 +1,6 @@
 //! The Spin adapter: the only module that names `spin_sdk`.
 //!
-//! It implements the [`ports`](crate::ports) with Spin's APIs (`key_value`, `variables`,
+//! It implements the [`ports`](gateway::ports) with Spin's APIs (`key_value`, `variables`,
 //! `wasi:http` outgoing handler, the wall clock) and holds the `#[http_component]` entry point,
 //! which hands the request head to [`gateway::handle`] and then either writes the local
 //! response or performs the forward, streaming the upstream body back chunk by chunk: a
@@ -27,12 +27,12 @@ use spin_sdk::wit::wasi::http0_2_0::types::{
     FutureIncomingResponse, IncomingBody, InputStream, OutputStream, RequestOptions,
 };
 
-use crate::gateway::forward::{ForwardPlan, UpstreamFailure};
-use crate::gateway::{self, Decision, RequestHead, Response};
-use crate::ports::{
+use gateway::forward::{ForwardPlan, UpstreamFailure};
+use gateway::{self, Decision, RequestHead, Response};
+use gateway::ports::{
     Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random, Variables,
 };
-use crate::url::{self as urls, Url};
+use gateway::url::{self as urls, Url};
 
 /// wasi output streams accept at most 4096 bytes per `blocking_write_and_flush`.
 const WRITE_CHUNK: usize = 4096;

@@ -16,15 +16,15 @@
 mod gateway_support;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ftl_mcp_authorizer::gateway::forward::ForwardPlan;
+use gateway::forward::ForwardPlan;
 use gateway_support::*;
 use serde_json::json;
 
 /// Forward plan, or (status, error, error_description).
 fn verdict(world: &World, token: &str) -> Result<ForwardPlan, (u16, String, String)> {
     match world.handle(&mcp_post(token)) {
-        ftl_mcp_authorizer::gateway::Decision::Forward(p) => Ok(*p),
-        ftl_mcp_authorizer::gateway::Decision::Respond(r) => {
+        gateway::Decision::Forward(p) => Ok(*p),
+        gateway::Decision::Respond(r) => {
             let v = body_json(&r);
             Err((
                 r.status,

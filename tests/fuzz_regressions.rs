@@ -11,7 +11,7 @@
 
 mod prop_support;
 
-use ftl_mcp_authorizer::gateway::auth_context::{inspect, AuthContext, MAX_PARSE_BYTES};
+use gateway::auth_context::{inspect, AuthContext, MAX_PARSE_BYTES};
 use prop_support::fuzz_support::json_oracle::{auth_contexts_in, parse_unbounded};
 use serde_json::Value;
 
@@ -112,7 +112,7 @@ fn forgery_behind_size_cap() {
 
 mod ed25519_small_order {
     use base64ct::{Base64UrlUnpadded, Encoding};
-    use ftl_mcp_authorizer::jose::{Alg, Error, Jwk};
+    use jose::{Alg, Error, Jwk};
 
     /// The Ed25519 base point B, encoded (RFC 8032 §5.1).
     const BASE_POINT: &str = "5866666666666666666666666666666666666666666666666666666666666666";

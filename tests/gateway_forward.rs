@@ -9,12 +9,12 @@
 
 mod gateway_support;
 
-use ftl_mcp_authorizer::gateway::auth_context::MAX_PARSE_BYTES;
-use ftl_mcp_authorizer::gateway::forward::UpstreamFailure;
+use gateway::auth_context::MAX_PARSE_BYTES;
+use gateway::forward::UpstreamFailure;
 use gateway_support::*;
 use serde_json::{json, Value};
 
-fn full_request(token: &str) -> ftl_mcp_authorizer::gateway::RequestHead {
+fn full_request(token: &str) -> gateway::RequestHead {
     request("POST", "/mcp?session=abc&x=1")
         .bearer(token)
         .with("Accept", "application/json, text/event-stream")
@@ -155,7 +155,7 @@ fn identity_values_with_control_characters_are_not_sent() {
     assert_eq!(sent_header(&plan, "x-auth-scopes").unwrap(), "read write");
 }
 
-fn rewritten(plan: &ftl_mcp_authorizer::gateway::forward::ForwardPlan, body: &[u8]) -> Value {
+fn rewritten(plan: &gateway::forward::ForwardPlan, body: &[u8]) -> Value {
     serde_json::from_slice(
         &plan
             .upstream_body(body, true)
@@ -216,7 +216,7 @@ fn other_bodies_pass_byte_for_byte() {
 }
 
 fn refusal_of(
-    plan: &ftl_mcp_authorizer::gateway::forward::ForwardPlan,
+    plan: &gateway::forward::ForwardPlan,
     body: &[u8],
     complete: bool,
 ) -> (u16, &'static str, Value) {

@@ -9,8 +9,8 @@
 
 mod gateway_support;
 
-use ftl_mcp_authorizer::jwks_cache::{kv_key, Record, MAX_DOCUMENT_BYTES};
-use ftl_mcp_authorizer::ports::HttpError;
+use gateway::jwks_cache::{kv_key, Record, MAX_DOCUMENT_BYTES};
+use gateway::ports::HttpError;
 use gateway_support::*;
 use serde_json::json;
 
@@ -20,8 +20,8 @@ fn ok(w: &World, token: &str) {
 
 fn status(w: &World, token: &str) -> u16 {
     match w.handle(&mcp_post(token)) {
-        ftl_mcp_authorizer::gateway::Decision::Forward(_) => 200,
-        ftl_mcp_authorizer::gateway::Decision::Respond(r) => r.status,
+        gateway::Decision::Forward(_) => 200,
+        gateway::Decision::Respond(r) => r.status,
     }
 }
 

@@ -1,4 +1,4 @@
-//! `spin.toml` and README.md agree with the variables the code reads ([`config::VARIABLES`]).
+//! `spin.toml` and README.md agree with the variables the code reads ([`variables::VARIABLES`]).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -6,7 +6,7 @@
     clippy::panic
 )]
 
-use ftl_mcp_authorizer::config::VARIABLES;
+use gateway::variables::VARIABLES;
 
 fn read(file: &str) -> String {
     std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap()

@@ -9,7 +9,7 @@
 
 mod gateway_support;
 
-use ftl_mcp_authorizer::ports::HttpError;
+use gateway::ports::HttpError;
 use gateway_support::*;
 use serde_json::json;
 

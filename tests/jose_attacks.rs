@@ -10,7 +10,7 @@
 
 mod jose_support;
 
-use ftl_mcp_authorizer::jose::{Alg, Claim, Error, Identity, Jwk, KeySet, Limits, Token};
+use jose::{Alg, Claim, Error, Identity, Jwk, KeySet, Limits, Token};
 use jose_support::*;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::json;
@@ -428,7 +428,7 @@ fn string_numeric_dates_refused() {
         Error::ClaimType(Claim::Iat)
     );
     // Even when exp is optional, a malformed one is refused.
-    let lax = ftl_mcp_authorizer::jose::Validation {
+    let lax = jose::Validation {
         require_exp: false,
         ..validation()
     };

@@ -9,11 +9,11 @@
 
 mod jose_support;
 
-use ftl_mcp_authorizer::jose::{Alg, Claim, Error, KeySet, Limits, Token, Validation};
+use jose::{Alg, Claim, Error, KeySet, Limits, Token, Validation};
 use jose_support::*;
 use serde_json::json;
 
-fn verify(compact: &str) -> Result<ftl_mcp_authorizer::jose::Identity, Error> {
+fn verify(compact: &str) -> Result<jose::Identity, Error> {
     Token::parse(compact, &Limits::default())?.verify(&jwks(), &validation(), NOW)
 }
 

@@ -8,7 +8,7 @@
 
 mod jose_support;
 
-use ftl_mcp_authorizer::jose::{Alg, Error, Jwk, KeySet};
+use jose::{Alg, Error, Jwk, KeySet};
 use jose_support::*;
 use serde_json::{json, Value};
 

@@ -6,7 +6,7 @@
     clippy::indexing_slicing
 )]
 
-use ftl_mcp_authorizer::jose::{Alg, Error, Jwk, Jws, KeySet, Limits, Token, Validation};
+use jose::{Alg, Error, Jwk, Jws, KeySet, Limits, Token, Validation};
 use serde_json::{json, Value};
 
 fn vector(name: &str) -> Value {

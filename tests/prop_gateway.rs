@@ -10,9 +10,9 @@
 
 mod prop_support;
 
-use ftl_mcp_authorizer::gateway::auth_context::{inspect, AuthContext, MAX_PARSE_BYTES};
-use ftl_mcp_authorizer::gateway::authn::{bearer_token, Rejection};
-use ftl_mcp_authorizer::gateway::{self, Decision, RequestHead};
+use gateway::auth_context::{inspect, AuthContext, MAX_PARSE_BYTES};
+use gateway::authn::{bearer_token, Rejection};
+use gateway::{self, Decision, RequestHead};
 use prop_support::fuzz_support::json_oracle::{auth_contexts_in, parse_unbounded};
 use prop_support::fuzz_support::{
     block_on, is_safe_field_value, is_token, sign_ed25519, World, ISSUER, JWKS_JSON, JWKS_URL,

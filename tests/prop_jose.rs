@@ -13,7 +13,7 @@
 mod prop_support;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ftl_mcp_authorizer::jose::{Jwk, Jws, KeySet, Limits, Token, Validation};
+use jose::{Jwk, Jws, KeySet, Limits, Token, Validation};
 use prop_support::fuzz_support::{fixed_keys, sign_ed25519, JWKS_JSON, NOW};
 use prop_support::{arb_document, arb_json, arb_object, measure, Allocs, Counting};
 use proptest::prelude::*;

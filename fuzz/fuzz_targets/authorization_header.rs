@@ -5,8 +5,8 @@
 //! rejection's status/code/description are well-formed; the token then parses without panic.
 #![no_main]
 
-use ftl_mcp_authorizer::gateway::authn::{bearer_token, Rejection};
-use ftl_mcp_authorizer::jose::{Limits, Token};
+use gateway::authn::{bearer_token, Rejection};
+use jose::{Limits, Token};
 use ftl_mcp_authorizer_fuzz::split_at_byte;
 use libfuzzer_sys::fuzz_target;
 

@@ -14,9 +14,9 @@
 //! * every log line is one JSON object (checked by the fake `Log`).
 #![no_main]
 
-use ftl_mcp_authorizer::gateway::forward::{ForwardPlan, UpstreamFailure};
-use ftl_mcp_authorizer::gateway::{self, Decision, RequestHead, Response};
-use ftl_mcp_authorizer::ports::HttpError;
+use gateway::forward::{ForwardPlan, UpstreamFailure};
+use gateway::{self, Decision, RequestHead, Response};
+use gateway::ports::HttpError;
 use ftl_mcp_authorizer_fuzz::json_oracle::{auth_contexts_in, parse_unbounded};
 use ftl_mcp_authorizer_fuzz::{
     block_on, is_safe_field_value, is_token, sign_ed25519, Scripted, World, ISSUER, JWKS_JSON,

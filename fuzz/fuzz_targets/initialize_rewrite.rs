@@ -8,7 +8,7 @@
 //! exactly the injected identity, in an `initialize` request, and nowhere else.
 #![no_main]
 
-use ftl_mcp_authorizer::gateway::auth_context::{inspect, AuthContext, MAX_PARSE_BYTES};
+use gateway::auth_context::{inspect, AuthContext, MAX_PARSE_BYTES};
 use ftl_mcp_authorizer_fuzz::json_oracle::{auth_contexts_in, parse_unbounded};
 use libfuzzer_sys::fuzz_target;
 

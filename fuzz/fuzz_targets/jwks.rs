@@ -5,7 +5,7 @@
 //! without panicking whatever its (validated) material; `Jwk::from_json` never panics either.
 #![no_main]
 
-use ftl_mcp_authorizer::jose::{Alg, Jwk, KeySet};
+use jose::{Alg, Jwk, KeySet};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

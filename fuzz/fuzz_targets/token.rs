@@ -12,7 +12,7 @@
 #![no_main]
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ftl_mcp_authorizer::jose::{Alg, Error, Jws, Limits, Token, Validation};
+use jose::{Alg, Error, Jws, Limits, Token, Validation};
 use ftl_mcp_authorizer_fuzz::{fixed_keys, sign_ed25519, split_at_byte, NOW};
 use libfuzzer_sys::fuzz_target;
 

@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 use std::task::{Context, Poll, Waker};
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
-use ftl_mcp_authorizer::jose::KeySet;
-use ftl_mcp_authorizer::ports::{
+use jose::KeySet;
+use gateway::ports::{
     Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random, Variables,
 };
 use ring::signature::Ed25519KeyPair;

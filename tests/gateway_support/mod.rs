@@ -18,9 +18,9 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ftl_mcp_authorizer::gateway::forward::ForwardPlan;
-use ftl_mcp_authorizer::gateway::{self, Decision, RequestHead, Response};
-use ftl_mcp_authorizer::ports::{
+use gateway::forward::ForwardPlan;
+use gateway::{self, Decision, RequestHead, Response};
+use gateway::ports::{
     Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random, Variables,
 };
 use jsonwebtoken::{crypto, Algorithm, EncodingKey};

@@ -9,7 +9,7 @@
 )]
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ftl_mcp_authorizer::jose::{Alg, KeySet, Validation};
+use jose::{Alg, KeySet, Validation};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
 

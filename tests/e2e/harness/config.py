@@ -29,7 +29,7 @@ def authorizer_vars(provider=None, *, issuer: str | None = None, **overrides: st
 
 
 
-# Variables of README.md `## Configuration` (src/config.rs VARIABLES) that tests change.
+# Variables of README.md `## Configuration` (crates/gateway/src/variables.rs VARIABLES) that tests change.
 JWKS_CACHE_TTL = "auth_jwks_cache_ttl_secs"
 JWKS_REFETCH_COOLDOWN = "auth_jwks_refetch_cooldown_secs"  # at most the TTL
 JWKS_STALE_WINDOW = "auth_jwks_stale_secs"

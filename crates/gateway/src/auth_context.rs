@@ -19,7 +19,7 @@
 //! other than `notifications/initialized`) — is forwarded byte for byte without being parsed, so
 //! it costs no parse time and no `Value` memory (parsing peaks at 24–111× the body's size).
 //! Other character encodings and content codings are refused before this point
-//! ([`crate::gateway::forward`]), so the bytes checked are the bytes a server reads as JSON.
+//! ([`crate::forward`]), so the bytes checked are the bytes a server reads as JSON.
 //!
 //! **Fail closed.** A body that must be inspected but that serde_json cannot parse (nesting
 //! deeper than 128, a lone surrogate `\ud800`, a number like `1e400`, any syntax error) is
@@ -32,7 +32,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::jose::json;
+use jose::json;
 
 /// Default request body cap (`auth_max_body_bytes`): larger bodies are refused with 413.
 pub const MAX_PARSE_BYTES: usize = 4 * 1024 * 1024;

@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::config::ProviderVars;
+use crate::variables::ProviderVars;
 use crate::jwks_cache::{self, fetch_document, kv_key, CachePolicy, Record};
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, KeyValue};
@@ -388,7 +388,7 @@ fn json_object(bytes: &[u8]) -> Option<Map<String, Value>> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::config::PROVIDER_SLOTS;
+    use crate::variables::PROVIDER_SLOTS;
 
     fn oidc(issuer: &str) -> Provider {
         Provider {

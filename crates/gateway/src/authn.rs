@@ -5,7 +5,7 @@
 //! [`jose::Token::verify`] → required scopes (RFC 6750 §3.1 `insufficient_scope`).
 
 use crate::config::Config;
-use crate::jose::{self, Identity, Limits, Token, Validation};
+use jose::{self, Identity, Limits, Token, Validation};
 use crate::jwks_cache::{keys_for, KeysRequest};
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, KeyValue};

@@ -21,7 +21,7 @@
 //! Fetches ([`fetch_document`]) are capped at [`MAX_DOCUMENT_BYTES`], and follow at most
 //! [`MAX_REDIRECTS`] redirects, only to the same origin.
 
-use crate::jose::KeySet;
+use jose::KeySet;
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, HttpError, HttpGet, KeyValue};
 use crate::url::{HostAllowList, Url};

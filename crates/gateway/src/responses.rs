@@ -1,7 +1,7 @@
 //! Locally generated responses: errors with `WWW-Authenticate` (RFC 6750 §3), CORS, preflight.
 
 use crate::config::Cors;
-use crate::gateway::Response;
+use crate::Response;
 use crate::log::push_json_string;
 
 /// Request headers a browser client may send (the MCP Streamable HTTP transport's, plus auth).

@@ -1,4 +1,5 @@
-//! The gateway core: request head + ports in, [`Decision`] out.
+//! The sans-IO gateway: configuration, providers, the JWKS cache and the request pipeline, behind
+//! the [`ports`] traits. Request head + ports in, [`Decision`] out.
 //!
 //! ```text
 //! OPTIONS                         → 204 CORS preflight
@@ -12,13 +13,34 @@
 //! adapter streams the body both ways. Local responses are logged here; forwarded ones by
 //! [`forward::ForwardPlan::finish`] once the upstream status is known.
 
+// Untrusted input must never panic: these lints hold for all non-test code.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod auth_context;
 pub mod authn;
+pub mod config;
 pub mod discovery;
 pub mod forward;
+pub mod jwks_cache;
+pub mod log;
+pub mod ports;
+pub mod provider;
 pub mod responses;
+pub mod url;
+pub mod variables;
 
-use crate::config::{Config, DEFAULT_TRACE_HEADER};
+use crate::config::Config;
+use crate::variables::DEFAULT_TRACE_HEADER;
 use crate::log::RequestLog;
 use crate::ports::Ports;
 

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::config::Config;
-use crate::gateway::RequestHead;
+use crate::RequestHead;
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, KeyValue};
 use crate::provider::{MetadataUnavailable, Provider};
@@ -54,7 +54,7 @@ fn first_list_item(value: &str) -> &str {
 /// `X-Forwarded-Proto`/the request scheme. `None` when the host is not a valid authority.
 ///
 /// Used **only** for URLs in discovery documents and challenges, never for the expected
-/// audience: those headers are client-controlled (see [`crate::config::RESOURCE_URL`]).
+/// audience: those headers are client-controlled (see [`crate::variables::RESOURCE_URL`]).
 pub fn request_origin(req: &RequestHead) -> Option<String> {
     let host = req
         .header("x-forwarded-host")

@@ -6,8 +6,7 @@
 //! choice: authentication on, no provider (so every protected request fails closed until one
 //! is configured), audience always checked, no token passthrough.
 //!
-//! [`VARIABLES`] lists every variable with its default: `spin.toml` and README.md must agree
-//! with it (an integration test checks both).
+//! The variable names and defaults live in [`crate::variables`].
 
 use core::fmt;
 
@@ -15,139 +14,8 @@ use crate::jwks_cache::CachePolicy;
 use crate::ports::Variables;
 use crate::provider::{Provider, ProviderKind};
 use crate::url::{self, HostAllowList, SecureUrlError, Url};
+use crate::variables::*;
 
-/// Spin variable names of one provider slot. Slot 1 uses the seed's `auth_provider_*` names;
-/// slots 2 and 3 insert the slot number: `auth_provider2_*`, `auth_provider3_*`.
-#[derive(Debug, PartialEq, Eq)]
-pub struct ProviderVars {
-    /// `authkit` or `oidc`.
-    pub kind: &'static str,
-    /// Display name (`x-auth-provider`, `_authContext.provider`).
-    pub name: &'static str,
-    /// Exact `iss` value; routes tokens to this provider.
-    pub issuer: &'static str,
-    /// Accepted `aud` values.
-    pub audience: &'static str,
-    /// JWK Set URL.
-    pub jwks_uri: &'static str,
-    /// OAuth authorization endpoint (advertised only).
-    pub authorize_endpoint: &'static str,
-    /// OAuth token endpoint (advertised only).
-    pub token_endpoint: &'static str,
-    /// OpenID Connect userinfo endpoint (advertised only).
-    pub userinfo_endpoint: &'static str,
-    /// Extra hosts that JWKS and discovery URLs may point at.
-    pub allowed_domains: &'static str,
-    /// Scopes every token from this provider must carry.
-    pub required_scopes: &'static str,
-}
-
-macro_rules! provider_vars {
-    ($p:literal) => {
-        ProviderVars {
-            kind: concat!($p, "type"),
-            name: concat!($p, "name"),
-            issuer: concat!($p, "issuer"),
-            audience: concat!($p, "audience"),
-            jwks_uri: concat!($p, "jwks_uri"),
-            authorize_endpoint: concat!($p, "authorize_endpoint"),
-            token_endpoint: concat!($p, "token_endpoint"),
-            userinfo_endpoint: concat!($p, "userinfo_endpoint"),
-            allowed_domains: concat!($p, "allowed_domains"),
-            required_scopes: concat!($p, "required_scopes"),
-        }
-    };
-}
-
-/// The provider slots, in routing-priority order (issuers are unique, so order only matters
-/// for which provider the root authorization-server metadata describes: slot 1).
-pub static PROVIDER_SLOTS: [ProviderVars; 3] = [
-    provider_vars!("auth_provider_"),
-    provider_vars!("auth_provider2_"),
-    provider_vars!("auth_provider3_"),
-];
-
-/// `auth_enabled`: `true` | `false`.
-pub const ENABLED: &str = "auth_enabled";
-/// `auth_gateway_url`: where verified requests go.
-pub const GATEWAY_URL: &str = "auth_gateway_url";
-/// `auth_trace_header`: request-id header, propagated or generated.
-pub const TRACE_HEADER: &str = "auth_trace_header";
-/// `auth_resource_url`: canonical URL of the protected MCP endpoint (RFC 8707, RFC 9728).
-pub const RESOURCE_URL: &str = "auth_resource_url";
-/// `auth_cors_allowed_origins`: `*`, empty (no CORS) or a comma-separated origin list.
-pub const CORS_ORIGINS: &str = "auth_cors_allowed_origins";
-/// `auth_leeway_secs`: clock skew allowed on `exp`/`nbf`/`iat`.
-pub const LEEWAY: &str = "auth_leeway_secs";
-/// `auth_jwks_cache_ttl_secs`: how long fetched keys are fresh.
-pub const JWKS_TTL: &str = "auth_jwks_cache_ttl_secs";
-/// `auth_jwks_refetch_cooldown_secs`: minimum spacing of fetches per JWKS URL.
-pub const JWKS_COOLDOWN: &str = "auth_jwks_refetch_cooldown_secs";
-/// `auth_jwks_stale_secs`: how long expired keys serve while the provider is failing.
-pub const JWKS_STALE: &str = "auth_jwks_stale_secs";
-/// `auth_forward_authorization`: opt-in token passthrough (off: MCP forbids it).
-pub const FORWARD_AUTHORIZATION: &str = "auth_forward_authorization";
-/// `auth_gateway_timeout_secs`: connect and first-byte timeout towards the gateway.
-pub const GATEWAY_TIMEOUT: &str = "auth_gateway_timeout_secs";
-/// `auth_provider_timeout_secs`: timeout of JWKS/discovery fetches.
-pub const PROVIDER_TIMEOUT: &str = "auth_provider_timeout_secs";
-/// `auth_max_body_bytes`: request bodies above this size are refused (413).
-pub const MAX_BODY_BYTES: &str = "auth_max_body_bytes";
-
-/// Default of `auth_gateway_url` (the seed's value).
-pub const DEFAULT_GATEWAY_URL: &str = "http://ftl-mcp-gateway.spin.internal/mcp-internal";
-/// Default of `auth_trace_header` (the seed's value).
-pub const DEFAULT_TRACE_HEADER: &str = "X-Trace-Id";
-
-/// Every variable the component reads: (name, default, meaning). The single source of truth for
-/// `spin.toml` and README.md.
-pub static VARIABLES: &[(&str, &str, &str)] = &[
-    (ENABLED, "true", "Verify bearer tokens. `false` forwards everything unauthenticated (logged as a warning on every request)."),
-    (GATEWAY_URL, DEFAULT_GATEWAY_URL, "URL verified requests are forwarded to (http or https; its path replaces the request path, the request query is appended)."),
-    (TRACE_HEADER, DEFAULT_TRACE_HEADER, "Request-id header: propagated when the client sends a valid one, generated otherwise; echoed on every response."),
-    (RESOURCE_URL, "", "Canonical URL of this MCP endpoint, e.g. `https://mcp.example.com/mcp`. Used as `resource` in RFC 9728 metadata and as the expected audience when `auth_provider_audience` is empty. Empty: `resource` is derived from Host/X-Forwarded-*, and each provider needs an explicit audience."),
-    (CORS_ORIGINS, "*", "CORS: `*` (any origin; safe because credentials are bearer tokens, not cookies), a comma-separated list of origins, or empty to send no CORS headers."),
-    (LEEWAY, "60", "Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds (0–600)."),
-    (JWKS_TTL, "300", "How long fetched signing keys are fresh, in seconds (1–86400)."),
-    (JWKS_COOLDOWN, "30", "Minimum interval between two fetches of one JWKS URL (unknown `kid`, expiry or failure), in seconds (0–3600, at most the TTL)."),
-    (JWKS_STALE, "3600", "How long expired keys keep serving while the provider fails, in seconds (0–604800)."),
-    (FORWARD_AUTHORIZATION, "false", "Forward the client's `Authorization` header to the gateway. Off by default: the MCP specification forbids token passthrough."),
-    (GATEWAY_TIMEOUT, "300", "Timeout for the gateway's response headers, in seconds (1–3600); connecting is bounded by the same value, at most 10 s. Streams are not cut once headers arrive."),
-    (PROVIDER_TIMEOUT, "5", "Timeout for JWKS and OpenID discovery fetches, in seconds (1–60)."),
-    (MAX_BODY_BYTES, "4194304", "Largest request body forwarded, in bytes (1024–16777216); larger bodies get `413`. Bodies that mention `initialize`/`_authContext` (or contain `\\u` escapes) are parsed, which takes up to ~100× their size in memory."),
-    // Provider slot 1 (the seed's names).
-    ("auth_provider_type", "", "Provider 1 kind: `authkit` (WorkOS AuthKit; JWKS at `{issuer}/oauth2/jwks`, endpoints derived) or `oidc` (any OpenID Connect / OAuth 2 provider)."),
-    ("auth_provider_name", "", "Provider 1 display name for `x-auth-provider` and `_authContext.provider`; defaults to the type."),
-    ("auth_provider_issuer", "", "Provider 1 issuer: the exact `iss` of its tokens (AuthKit: `https://` may be omitted). Tokens are routed to a provider by `iss`."),
-    ("auth_provider_audience", "", "Provider 1 accepted audiences (comma-separated); a token's `aud` must contain one. Empty: `auth_resource_url`."),
-    ("auth_provider_jwks_uri", "", "Provider 1 JWK Set URL. AuthKit: derived. OIDC: empty means discovered from `{issuer}/.well-known/openid-configuration` (cached in KV)."),
-    ("auth_provider_authorize_endpoint", "", "Provider 1 authorization endpoint for RFC 8414 metadata (AuthKit: derived; OIDC: discovered when empty)."),
-    ("auth_provider_token_endpoint", "", "Provider 1 token endpoint for RFC 8414 metadata (AuthKit: derived; OIDC: discovered when empty)."),
-    ("auth_provider_userinfo_endpoint", "", "Provider 1 userinfo endpoint for RFC 8414 metadata (optional)."),
-    ("auth_provider_allowed_domains", "", "Provider 1: extra hosts (comma-separated; `example.com` includes subdomains, `*.example.com` only subdomains) that JWKS and discovery URLs may use besides the issuer's host."),
-    ("auth_provider_required_scopes", "", "Provider 1: scopes every token must carry (space- or comma-separated); missing ones get 403 `insufficient_scope`."),
-    // Provider slots 2 and 3: same meanings.
-    ("auth_provider2_type", "", "Provider 2: as `auth_provider_type`. A slot is active when its type or issuer is set."),
-    ("auth_provider2_name", "", "Provider 2: as `auth_provider_name`."),
-    ("auth_provider2_issuer", "", "Provider 2: as `auth_provider_issuer`."),
-    ("auth_provider2_audience", "", "Provider 2: as `auth_provider_audience`."),
-    ("auth_provider2_jwks_uri", "", "Provider 2: as `auth_provider_jwks_uri`."),
-    ("auth_provider2_authorize_endpoint", "", "Provider 2: as `auth_provider_authorize_endpoint`."),
-    ("auth_provider2_token_endpoint", "", "Provider 2: as `auth_provider_token_endpoint`."),
-    ("auth_provider2_userinfo_endpoint", "", "Provider 2: as `auth_provider_userinfo_endpoint`."),
-    ("auth_provider2_allowed_domains", "", "Provider 2: as `auth_provider_allowed_domains`."),
-    ("auth_provider2_required_scopes", "", "Provider 2: as `auth_provider_required_scopes`."),
-    ("auth_provider3_type", "", "Provider 3: as `auth_provider_type`."),
-    ("auth_provider3_name", "", "Provider 3: as `auth_provider_name`."),
-    ("auth_provider3_issuer", "", "Provider 3: as `auth_provider_issuer`."),
-    ("auth_provider3_audience", "", "Provider 3: as `auth_provider_audience`."),
-    ("auth_provider3_jwks_uri", "", "Provider 3: as `auth_provider_jwks_uri`."),
-    ("auth_provider3_authorize_endpoint", "", "Provider 3: as `auth_provider_authorize_endpoint`."),
-    ("auth_provider3_token_endpoint", "", "Provider 3: as `auth_provider_token_endpoint`."),
-    ("auth_provider3_userinfo_endpoint", "", "Provider 3: as `auth_provider_userinfo_endpoint`."),
-    ("auth_provider3_allowed_domains", "", "Provider 3: as `auth_provider_allowed_domains`."),
-    ("auth_provider3_required_scopes", "", "Provider 3: as `auth_provider_required_scopes`."),
-];
 
 /// A configuration fault: which variable, and what to do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -439,7 +307,7 @@ impl Config {
         let max_body_bytes = parse_secs(
             vars,
             MAX_BODY_BYTES,
-            crate::gateway::auth_context::MAX_PARSE_BYTES as u64,
+            crate::auth_context::MAX_PARSE_BYTES as u64,
             (1024, 16 * 1024 * 1024),
             "must be a whole number of bytes from 1024 to 16777216",
         )?;

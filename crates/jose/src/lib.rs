@@ -16,6 +16,19 @@
 //! `keyset` a key set and selection, `jws` the compact JWS, `claims` registered claims, `token`
 //! the JWT, and `error` the reasons.
 
+// Untrusted input must never panic: these lints hold for all non-test code.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod alg;
 mod b64;
 mod claims;

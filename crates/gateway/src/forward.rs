@@ -24,10 +24,10 @@
 use serde_json::{json, Value};
 
 use crate::config::{is_tchar, Config};
-use crate::gateway::auth_context::{self, AuthContext, Refusal, MAX_PARSE_BYTES};
-use crate::gateway::responses;
-use crate::gateway::{RequestHead, Response};
-use crate::jose::Identity;
+use crate::auth_context::{self, AuthContext, Refusal, MAX_PARSE_BYTES};
+use crate::responses;
+use crate::{RequestHead, Response};
+use jose::Identity;
 use crate::log::RequestLog;
 use crate::ports::{Clock, Log};
 use crate::provider::Provider;
