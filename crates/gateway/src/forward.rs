@@ -27,7 +27,7 @@ use crate::config::{is_tchar, Config};
 use crate::auth_context::{self, AuthContext, Refusal, MAX_PARSE_BYTES};
 use crate::responses;
 use crate::{RequestHead, Response};
-use jose::Identity;
+use jose::{json, Identity};
 use crate::log::RequestLog;
 use crate::ports::{Clock, Log};
 use crate::provider::Provider;
@@ -450,7 +450,9 @@ fn jsonrpc_error(body: &[u8], complete: bool, code: i64, message: &str) -> Optio
     if !complete || body.len() > MAX_PARSE_BYTES {
         return None;
     }
-    let value: Value = serde_json::from_slice(body).ok()?;
+    // The jose core's one JSON walk (serde_json's own visitor would be a second copy);
+    // serde_json's recursion limit (128) bounds the nesting, as for `auth_context`.
+    let (value, _) = json::parse_value(body, usize::MAX, json::Duplicates::KeepLast).ok()?;
     let response = match &value {
         Value::Object(_) if is_jsonrpc(&value) => error_object(request_id(&value), code, message),
         Value::Array(items) if !items.is_empty() && items.iter().all(is_jsonrpc) => {

@@ -374,12 +374,15 @@ fn strings(items: &[&str]) -> Value {
     )
 }
 
-/// A JSON object, or `None`. Parsed as a `Value` and then matched, not deserialized straight
-/// into a `Map`: serde's type-mismatch error path for the latter pulls about 30 KB of float
-/// formatting into the wasm module.
+/// A JSON object, or `None`. Parsed with the jose core's one JSON walk (depth-bounded, the last
+/// of repeated members kept, as serde_json would), so the module carries one `Value` visitor,
+/// not two.
+/// Nesting bound for provider documents (discovery, RFC 8414): real ones nest 2–3 deep.
+const DOCUMENT_MAX_DEPTH: usize = 32;
+
 fn json_object(bytes: &[u8]) -> Option<Map<String, Value>> {
-    match serde_json::from_slice(bytes) {
-        Ok(Value::Object(map)) => Some(map),
+    match jose::json::parse_value(bytes, DOCUMENT_MAX_DEPTH, jose::json::Duplicates::KeepLast) {
+        Ok((Value::Object(map), _)) => Some(map),
         _ => None,
     }
 }
