@@ -4,7 +4,7 @@
     pip install -r tests/requirements.txt
     python tests/run_integration_tests.py [--no-build] [pytest args...]
 
-Steps: the component (`cargo build --target wasm32-wasip1 --release` at the repo root), the
+Steps: the component (`scripts/build-component`: the cargo build, then the WIT trim), the
 wasmtime host and its unit tests (host/, its own cargo workspace), then pytest on tests/e2e.
 Everything runs on loopback and is bounded in time."""
 from __future__ import annotations
@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
     pytest_args = [a for a in argv if a != "--no-build"]
     check_python_packages()
     if build:
-        step("component", ["cargo", "build", "--target", "wasm32-wasip1", "--release"], BUILD_TIMEOUT_S)
+        step("component", [str(REPO / "scripts" / "build-component")], BUILD_TIMEOUT_S)
         step("host", ["cargo", "build", "--release", "--manifest-path", str(HOST_MANIFEST)], BUILD_TIMEOUT_S)
         step("host unit tests", ["cargo", "test", "--release", "--manifest-path", str(HOST_MANIFEST)], BUILD_TIMEOUT_S)
     cmd = [sys.executable, "-m", "pytest", str(REPO / "tests" / "e2e"), "-p", "no:cacheprovider", *pytest_args]
