@@ -33,6 +33,7 @@ pub mod discovery;
 pub mod forward;
 pub mod jwks_cache;
 pub mod log;
+pub mod policy;
 pub mod ports;
 pub mod provider;
 pub mod responses;
