@@ -198,15 +198,38 @@ fn cache_record_round_trip() {
         KeySet::from_cache_record(&fixture("jwks.json")).unwrap_err(),
         Error::CacheRecordInvalid
     );
-    let text = String::from_utf8(record).unwrap();
-    let v2 = text.replace("\"mcp-authorizer-keyset\":1", "\"mcp-authorizer-keyset\":2");
+    // The JSON record of version 1 (before the binary record) is refused: refetch.
+    let v1 = br#"{"mcp-authorizer-keyset":1,"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
     assert_eq!(
-        KeySet::from_cache_record(v2.as_bytes()).unwrap_err(),
+        KeySet::from_cache_record(v1).unwrap_err(),
         Error::CacheRecordInvalid
     );
-    let broken = text.replacen("\"x\":\"", "\"x\":\"!", 1);
+    let magic_end = record.iter().position(|b| *b == b'\n').unwrap() + 1;
+    let mut v3 = record.clone();
+    v3[magic_end - 2] = b'3';
     assert_eq!(
-        KeySet::from_cache_record(broken.as_bytes()).unwrap_err(),
+        KeySet::from_cache_record(&v3).unwrap_err(),
+        Error::CacheRecordInvalid
+    );
+    // Every truncation, and every change of a key's kind or alg byte, is refused or reads back
+    // a different, still well-formed set: never a panic, never a key outside the rules.
+    for cut in 0..record.len() {
+        if let Ok(set) = KeySet::from_cache_record(&record[..cut]) {
+            assert!(set.len() < keys.len(), "{cut}");
+        }
+    }
+    for value in 0..=255u8 {
+        let mut changed = record.clone();
+        changed[magic_end] = value;
+        let _ = KeySet::from_cache_record(&changed);
+        changed[magic_end] = record[magic_end];
+        changed[magic_end + 1] = value;
+        let _ = KeySet::from_cache_record(&changed);
+    }
+    let mut off_kind = record.clone();
+    off_kind[magic_end] = 0x80 | 9;
+    assert_eq!(
+        KeySet::from_cache_record(&off_kind).unwrap_err(),
         Error::CacheRecordInvalid
     );
     assert_eq!(

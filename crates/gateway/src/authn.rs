@@ -184,6 +184,9 @@ pub async fn authenticate<'c, P: KeyValue + HttpClient>(
         audiences: Some(provider.audiences.clone()),
         leeway_secs: config.leeway_secs,
         require_exp: true,
+        // jose defaults until the per-provider switches (issue 13 item 9) are wired in.
+        require_access_token_type: false,
+        accept_id_tokens: false,
     };
     // The token is not needed afterwards: its claims move into the identity, uncopied.
     let identity = token

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::error::Claim;
-use super::Error;
+use super::{scope, Error};
 
 /// What a verified token must satisfy, beyond its signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,18 +21,44 @@ pub struct Validation {
     pub leeway_secs: u64,
     /// Whether a token without `exp` is refused. Default true (RFC 9068 §2.2 requires `exp`).
     pub require_exp: bool,
+    /// Whether the JOSE header must say `typ: at+jwt` (or `application/at+jwt`, any case), as
+    /// RFC 9068 §4 asks of resource servers; refusal is [`Error::TypNotAccessToken`]. Default
+    /// false, because many providers still type access tokens `JWT` or not at all.
+    pub require_access_token_type: bool,
+    /// Whether a token that is recognisably an OpenID Connect ID token is accepted. Default
+    /// false: refused with [`Error::IdTokenNotAccepted`]. See [`is_id_token`] for what is
+    /// recognised; a token typed `at+jwt` is never taken for an ID token.
+    pub accept_id_tokens: bool,
 }
 
 impl Validation {
-    /// Accepts tokens from `issuers`, audience unchecked, 60 s leeway, `exp` required.
+    /// Accepts tokens from `issuers`, audience unchecked, 60 s leeway, `exp` required, `typ`
+    /// `at+jwt` not required, ID tokens refused.
     pub fn new(issuers: Vec<String>) -> Self {
         Validation {
             issuers,
             audiences: None,
             leeway_secs: 60,
             require_exp: true,
+            require_access_token_type: false,
+            accept_id_tokens: false,
         }
     }
+}
+
+/// True when verified `claims` are recognisably an OpenID Connect ID token rather than an
+/// access token: they carry `nonce` (OpenID Connect Core §2; it binds an ID token to one client
+/// session), `at_hash` or `c_hash` (§3.1.3.6, §3.3.2.11: hashes of the tokens an ID token
+/// accompanies). No access-token profile defines these, with one exception handled here:
+/// Keycloak before 24 copied `nonce` into access tokens too (keycloak/keycloak#26893), and it
+/// marks those with the claim `"typ": "Bearer"` (its ID tokens say `"typ": "ID"`), so such a
+/// `nonce` alone does not make an ID token. The JOSE header cannot tell: ID tokens are typed
+/// `JWT` or untyped, and a header `typ` other than `JWT`/`at+jwt` is already refused at parse.
+pub fn is_id_token(claims: &Map<String, Value>) -> bool {
+    let keycloak_access_token = claims.get("typ").and_then(Value::as_str) == Some("Bearer");
+    (claims.contains_key("nonce") && !keycloak_access_token)
+        || claims.contains_key("at_hash")
+        || claims.contains_key("c_hash")
 }
 
 /// Who a verified token speaks for.
@@ -56,12 +82,15 @@ pub struct Identity {
 
 /// Checks the registered claims at `now` and builds the [`Identity`] (RFC 7519 §7.2 step 10),
 /// with a copy of every claim.
+///
+/// `typed_access_token`: the JOSE header said `typ: at+jwt` (RFC 9068 §2.1).
 pub(crate) fn validate(
     claims: &Map<String, Value>,
     validation: &Validation,
+    typed_access_token: bool,
     now: u64,
 ) -> Result<Identity, Error> {
-    let mut identity = validate_fields(claims, validation, now)?;
+    let mut identity = validate_fields(claims, validation, typed_access_token, now)?;
     identity.claims = claims.clone();
     Ok(identity)
 }
@@ -70,9 +99,10 @@ pub(crate) fn validate(
 pub(crate) fn validate_owned(
     claims: Map<String, Value>,
     validation: &Validation,
+    typed_access_token: bool,
     now: u64,
 ) -> Result<Identity, Error> {
-    let mut identity = validate_fields(&claims, validation, now)?;
+    let mut identity = validate_fields(&claims, validation, typed_access_token, now)?;
     identity.claims = claims;
     Ok(identity)
 }
@@ -81,8 +111,16 @@ pub(crate) fn validate_owned(
 fn validate_fields(
     claims: &Map<String, Value>,
     validation: &Validation,
+    typed_access_token: bool,
     now: u64,
 ) -> Result<Identity, Error> {
+    // What kind of token first: an ID token is refused as such, whatever else is wrong with it.
+    if validation.require_access_token_type && !typed_access_token {
+        return Err(Error::TypNotAccessToken);
+    }
+    if !validation.accept_id_tokens && !typed_access_token && is_id_token(claims) {
+        return Err(Error::IdTokenNotAccepted);
+    }
     check_times(claims, validation, now)?;
 
     let issuer = string(claims, Claim::Iss)?.ok_or(Error::MissingIssuer)?;
@@ -201,22 +239,21 @@ fn audiences(claims: &Map<String, Value>) -> Result<Option<Vec<String>>, Error> 
     }
 }
 
-/// `scope`/`scp`: a space-separated string (RFC 6749 §3.3) or an array of strings.
+/// `scope`/`scp`: a space-separated string exactly per RFC 6749 §3.3 (see `scope`), or an
+/// array whose every element is one scope-token. A non-string is [`Error::ClaimType`], a string
+/// that breaks the grammar [`Error::ScopeSyntax`].
 fn string_list(claims: &Map<String, Value>, claim: Claim) -> Result<Option<Vec<String>>, Error> {
     match claims.get(claim.as_str()) {
         None => Ok(None),
-        Some(Value::String(list)) => Ok(Some(
-            list.split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        )),
+        Some(Value::String(list)) => scope::split(list)
+            .map(Some)
+            .ok_or(Error::ScopeSyntax(claim)),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|item| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or(Error::ClaimType(claim))
+            .map(|item| match item.as_str() {
+                Some(token) if scope::is_scope_token(token) => Ok(token.to_owned()),
+                Some(_) => Err(Error::ScopeSyntax(claim)),
+                None => Err(Error::ClaimType(claim)),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
@@ -233,7 +270,7 @@ mod tests {
     const NOW: u64 = 1_700_000_000;
 
     fn check(claims: Value, validation: &Validation) -> Result<Identity, Error> {
-        validate(claims.as_object().unwrap(), validation, NOW)
+        validate(claims.as_object().unwrap(), validation, false, NOW)
     }
 
     fn base() -> Validation {
@@ -346,7 +383,7 @@ mod tests {
     fn identity_fields() {
         let far = u64::MAX;
         let iss = "https://issuer.example";
-        let id = check(json!({"exp": far, "iss": iss, "sub": "u1", "scope": " read  write ", "scp": ["x"], "azp": "app", "email": "a@b.c"}), &base()).unwrap();
+        let id = check(json!({"exp": far, "iss": iss, "sub": "u1", "scope": "read write", "scp": ["x"], "azp": "app", "email": "a@b.c"}), &base()).unwrap();
         assert_eq!(id.scopes, ["read", "write"]);
         assert_eq!(id.client_id.as_deref(), Some("app"));
         assert_eq!(id.email.as_deref(), Some("a@b.c"));

@@ -99,6 +99,8 @@ pub enum Error {
     ZipUnsupported,
     /// `typ` is present and not a JWT access-token type (RFC 7515 §4.1.9, RFC 9068 §2.1).
     TypNotAccepted,
+    /// `typ` is not `at+jwt` and the validation requires it (RFC 9068 §4).
+    TypNotAccessToken,
     /// `cty` is `JWT`: nested tokens are not supported (RFC 7519 §5.2).
     NestedJwt,
 
@@ -133,12 +135,19 @@ pub enum Error {
     JwkRsaModulusInvalid,
     /// The RSA exponent is even, below 3 or above 2^33-1 (ring's range).
     JwkRsaExponentInvalid,
+    /// The RSA modulus has the ROCA fingerprint (CVE-2017-15361): it was made by a key generator
+    /// whose primes can be recovered from the public key (Nemec et al., ACM CCS 2017).
+    JwkRsaRocaVulnerable,
     /// An EC coordinate is not exactly the curve's field size (RFC 7518 §6.2.1.2).
     JwkEcCoordinateLength,
     /// An EC coordinate is not below the field prime.
     JwkEcPointInvalid,
+    /// The EC point (x, y) does not satisfy the curve equation (SEC 1 v2 §3.2.2.1).
+    JwkEcPointNotOnCurve,
     /// An Ed25519 `x` is not 32 bytes (RFC 8037 §2).
     JwkOkpKeyLength,
+    /// An Ed25519 `x` encodes a y coordinate at or above 2^255 − 19 (RFC 8032 §5.1.3 step 1).
+    JwkOkpNonCanonical,
     /// An Ed25519 `x` is a point of small order (the identity among them): signatures would
     /// verify without the private key, so no real key is one.
     JwkOkpSmallOrder,
@@ -152,6 +161,9 @@ pub enum Error {
     JwksNoUsableKey,
     /// Two usable keys share one `kid`, so selection by `kid` would be ambiguous.
     JwksDuplicateKid,
+    /// A usable key came after the first [`MAX_KEYS`](super::MAX_KEYS) of its set and was not
+    /// kept (a skip reason, never the error of a whole set).
+    JwksTooManyKeys,
     /// A key-set cache record is not one this version wrote.
     CacheRecordInvalid,
 
@@ -186,6 +198,12 @@ pub enum Error {
     MissingAudience,
     /// No `aud` value is one of the accepted audiences.
     AudienceMismatch,
+    /// The token is recognisably an OpenID Connect ID token (a `nonce`, `at_hash` or `c_hash`
+    /// claim, OpenID Connect Core §2 and §3.1.3.6) and the validation does not accept those.
+    IdTokenNotAccepted,
+    /// A `scope` or `scp` value breaks the RFC 6749 §3.3 grammar: not single-space separated,
+    /// or a character outside %x21 / %x23-5B / %x5D-7E (tab, newline, `"`, `\`, non-ASCII).
+    ScopeSyntax(Claim),
 }
 
 impl Error {
@@ -210,6 +228,7 @@ impl Error {
             Error::B64Unsupported => "unencoded payload (b64) is not supported",
             Error::ZipUnsupported => "compressed tokens (zip) are not accepted",
             Error::TypNotAccepted => "token typ is not accepted",
+            Error::TypNotAccessToken => "token typ is not at+jwt",
             Error::NestedJwt => "nested tokens are not supported",
             Error::ClaimsNotJson => "token claims are not a JSON object",
             Error::ClaimsDuplicateMember => "token claims have a duplicate member",
@@ -225,14 +244,18 @@ impl Error {
             Error::JwkRsaModulusTooLarge => "RSA key is longer than 8192 bits",
             Error::JwkRsaModulusInvalid => "RSA modulus is invalid",
             Error::JwkRsaExponentInvalid => "RSA exponent is invalid",
+            Error::JwkRsaRocaVulnerable => "RSA key has the ROCA weakness (CVE-2017-15361)",
             Error::JwkEcCoordinateLength => "EC key coordinate has the wrong length",
             Error::JwkEcPointInvalid => "EC key point is invalid",
+            Error::JwkEcPointNotOnCurve => "EC key point is not on its curve",
             Error::JwkOkpKeyLength => "Ed25519 key has the wrong length",
+            Error::JwkOkpNonCanonical => "Ed25519 key is not canonically encoded",
             Error::JwkOkpSmallOrder => "Ed25519 key is a small-order point",
             Error::JwksNotJson => "key set is not a JSON object",
             Error::JwksMissingKeys => "key set has no keys array",
             Error::JwksNoUsableKey => "key set has no usable signature key",
             Error::JwksDuplicateKid => "key set has two keys with the same kid",
+            Error::JwksTooManyKeys => "key set has more usable keys than are kept",
             Error::CacheRecordInvalid => "key set cache record is invalid",
             Error::UnknownKid => "token kid is not in the key set",
             Error::NoKeyForAlg => "no key fits the token alg",
@@ -260,6 +283,11 @@ impl Error {
             Error::IssuerMismatch => "token issuer is not accepted",
             Error::MissingAudience => "token has no aud",
             Error::AudienceMismatch => "token audience is not accepted",
+            Error::IdTokenNotAccepted => "ID tokens are not accepted as access tokens",
+            Error::ScopeSyntax(claim) => match claim {
+                Claim::Scp => "scp claim breaks the OAuth scope syntax",
+                _ => "scope claim breaks the OAuth scope syntax",
+            },
         }
     }
 

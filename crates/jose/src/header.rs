@@ -13,6 +13,8 @@ use super::{json, Alg, Error, Limits};
 pub(crate) struct Header {
     pub(crate) alg: Alg,
     pub(crate) kid: Option<String>,
+    /// `typ` is `at+jwt`: the issuer typed this an access token (RFC 9068 §2.1).
+    pub(crate) access_token_typ: bool,
 }
 
 impl Header {
@@ -48,11 +50,12 @@ impl Header {
         if header.contains_key("zip") {
             return Err(Error::ZipUnsupported);
         }
-        if let Some(typ) = string(&header, "typ")? {
-            if !typ_accepted(typ) {
-                return Err(Error::TypNotAccepted);
-            }
-        }
+        let access_token_typ = match string(&header, "typ")? {
+            Some(typ) if media_type_is(typ, "at+jwt") => true,
+            Some(typ) if media_type_is(typ, "jwt") => false,
+            Some(_) => return Err(Error::TypNotAccepted),
+            None => false,
+        };
         // RFC 7519 §5.2: `cty: JWT` announces a nested token, which we never unwrap.
         if let Some(cty) = string(&header, "cty")? {
             if media_type_is(cty, "jwt") {
@@ -60,7 +63,11 @@ impl Header {
             }
         }
         let kid = string(&header, "kid")?.map(str::to_owned);
-        Ok(Header { alg, kid })
+        Ok(Header {
+            alg,
+            kid,
+            access_token_typ,
+        })
     }
 }
 
@@ -85,15 +92,12 @@ fn alg(header: &Map<String, Value>) -> Result<Alg, Error> {
     Err(Error::AlgUnsupported)
 }
 
-/// RFC 7515 §4.1.9 explicit typing, as RFC 8725 §3.11 recommends: absent, `JWT`, or the access
-/// token type `at+jwt` (RFC 9068 §2.1). Media types compare case-insensitively and may omit
-/// the `application/` prefix, so `application/jwt` and `application/at+jwt` are accepted too.
-/// Any other type (an ID token is untyped; `logout+jwt`, `dpop+jwt` ...) is another kind of
-/// token and must not pass as an access token.
-fn typ_accepted(typ: &str) -> bool {
-    media_type_is(typ, "jwt") || media_type_is(typ, "at+jwt")
-}
-
+/// RFC 7515 §4.1.9 explicit typing (`typ` above), as RFC 8725 §3.11 recommends: absent, `JWT`,
+/// or the access token type `at+jwt` (RFC 9068 §2.1). Media types compare case-insensitively
+/// and may omit the `application/` prefix, so `application/jwt` and `application/at+jwt` are
+/// accepted too. Any other type (`logout+jwt`, `dpop+jwt`, `secevent+jwt` ...) is another kind
+/// of token and must not pass as an access token.
+///
 /// Compares a `typ`/`cty` value with a subtype of `application/`, per RFC 7515 §4.1.9.
 fn media_type_is(value: &str, subtype: &str) -> bool {
     let prefix = "application/";
@@ -124,19 +128,18 @@ mod tests {
 
     #[test]
     fn typ_policy() {
-        for ok in [
-            "JWT",
-            "jwt",
-            "at+jwt",
-            "AT+JWT",
-            "application/at+jwt",
-            "Application/JWT",
+        for (ok, access_token) in [
+            ("JWT", false),
+            ("jwt", false),
+            ("at+jwt", true),
+            ("AT+JWT", true),
+            ("application/at+jwt", true),
+            ("Application/JWT", false),
         ] {
-            assert!(
-                parse(&format!(r#"{{"alg":"RS256","typ":"{ok}"}}"#)).is_ok(),
-                "{ok}"
-            );
+            let header = parse(&format!(r#"{{"alg":"RS256","typ":"{ok}"}}"#)).unwrap();
+            assert_eq!(header.access_token_typ, access_token, "{ok}");
         }
+        assert!(!parse(r#"{"alg":"RS256"}"#).unwrap().access_token_typ);
         for bad in [
             "JWS",
             "dpop+jwt",

@@ -9,7 +9,7 @@ use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde_json::{Map, Value};
 
 use super::alg::{Alg, Curve, Verifier};
-use super::{b64, json, Error};
+use super::{b64, ec_point, json, roca, Error};
 
 /// Nesting a JWK may use: the key object, then `key_ops` or `x5c` arrays.
 pub(crate) const MAX_JWK_DEPTH: usize = 8;
@@ -17,15 +17,17 @@ pub(crate) const MAX_JWK_DEPTH: usize = 8;
 /// A public key usable for JWS verification, parsed from a JWK.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Jwk {
-    kid: Option<String>,
+    pub(crate) kid: Option<String>,
     /// When the JWK names an `alg`, the only algorithm it may verify (RFC 7517 §4.4).
-    alg: Option<Alg>,
-    material: Material,
+    pub(crate) alg: Option<Alg>,
+    pub(crate) material: Material,
 }
 
-/// The public key itself, in the form ring consumes.
+/// The public key itself, in the form ring consumes. Built only through the constructors
+/// below, which hold the structural rules (sizes, ranges); [`Material::check_math`] adds the
+/// costlier number-theoretic ones.
 #[derive(Clone, PartialEq, Eq)]
-enum Material {
+pub(crate) enum Material {
     /// Big-endian modulus and exponent without leading zero bytes (RFC 7518 §6.3.1).
     Rsa { n: Vec<u8>, e: Vec<u8> },
     /// Uncompressed SEC 1 point 0x04‖x‖y (RFC 7518 §6.2.1).
@@ -59,16 +61,8 @@ static P384_P: [u8; 48] = [
 ];
 
 impl Curve {
-    /// The registered `crv` name (RFC 7518 §6.2.1.1).
-    fn name(self) -> &'static str {
-        match self {
-            Curve::P256 => "P-256",
-            Curve::P384 => "P-384",
-        }
-    }
-
     /// The field prime, whose length is also the exact coordinate length (RFC 7518 §6.2.1.2).
-    fn prime(self) -> &'static [u8] {
+    pub(crate) fn prime(self) -> &'static [u8] {
         match self {
             Curve::P256 => &P256_P,
             Curve::P384 => &P384_P,
@@ -115,11 +109,25 @@ impl Jwk {
         };
 
         let material = match kty {
-            "RSA" => rsa(jwk)?,
-            "EC" => ec(jwk)?,
-            "OKP" => okp(jwk)?,
+            "RSA" => Material::rsa(bytes(jwk, "n")?, bytes(jwk, "e")?)?,
+            "EC" => {
+                let curve = match string(jwk, "crv")?.ok_or(Error::JwkMissingMember)? {
+                    "P-256" => Curve::P256,
+                    "P-384" => Curve::P384,
+                    _ => return Err(Error::JwkUnsupportedCurve),
+                };
+                Material::ec(curve, &bytes(jwk, "x")?, &bytes(jwk, "y")?)?
+            }
+            "OKP" => {
+                // RFC 8037 §2: X25519, Ed448 and X448 are not signature keys we support.
+                if string(jwk, "crv")?.ok_or(Error::JwkMissingMember)? != "Ed25519" {
+                    return Err(Error::JwkUnsupportedCurve);
+                }
+                Material::ed25519(&bytes(jwk, "x")?)?
+            }
             _ => return Err(Error::JwkUnsupportedKeyType),
         };
+        material.check_math()?;
         // A key that names an alg its own type cannot perform is mislabelled: refuse it.
         if let Some(alg) = alg {
             if !material.can_verify(alg) {
@@ -177,36 +185,6 @@ impl Jwk {
         };
         verified.map_err(|_| Error::BadSignature)
     }
-
-    /// The normalised JWK: only the members verification needs, for the key-set cache record.
-    pub(crate) fn to_value(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("kty".into(), self.kty().into());
-        if let Some(kid) = &self.kid {
-            out.insert("kid".into(), kid.as_str().into());
-        }
-        if let Some(alg) = self.alg {
-            out.insert("alg".into(), alg.as_str().into());
-        }
-        match &self.material {
-            Material::Rsa { n, e } => {
-                out.insert("n".into(), b64::encode(n).into());
-                out.insert("e".into(), b64::encode(e).into());
-            }
-            Material::Ec { curve, point } => {
-                let coordinates = point.get(1..).unwrap_or_default();
-                let (x, y) = coordinates.split_at(coordinates.len() / 2);
-                out.insert("crv".into(), curve.name().into());
-                out.insert("x".into(), b64::encode(x).into());
-                out.insert("y".into(), b64::encode(y).into());
-            }
-            Material::Ed25519(x) => {
-                out.insert("crv".into(), "Ed25519".into());
-                out.insert("x".into(), b64::encode(x).into());
-            }
-        }
-        Value::Object(out)
-    }
 }
 
 impl Material {
@@ -219,85 +197,101 @@ impl Material {
             _ => false,
         }
     }
+
+    /// RFC 7518 §6.3.1: `n` and `e`, unsigned big-endian, within ring's ranges.
+    pub(crate) fn rsa(n: Vec<u8>, e: Vec<u8>) -> Result<Material, Error> {
+        // RFC 7518 asks for minimal encodings, but some providers publish a leading zero
+        // octet; the integer is the same, and ring wants it minimal, so strip, not refuse.
+        let n = strip_leading_zeros(n);
+        let e = strip_leading_zeros(e);
+
+        let bits = match n.first() {
+            Some(top) => n
+                .len()
+                .saturating_mul(8)
+                .saturating_sub(top.leading_zeros() as usize),
+            None => 0,
+        };
+        if bits < 2048 {
+            return Err(Error::JwkRsaModulusTooSmall);
+        }
+        if bits > 8192 {
+            return Err(Error::JwkRsaModulusTooLarge);
+        }
+        if n.last().is_none_or(|low| low & 1 == 0) {
+            return Err(Error::JwkRsaModulusInvalid);
+        }
+
+        // ring verifies with odd exponents 3 ..= 2^33-1; refuse others here, where the reason
+        // is still visible, instead of failing every signature later.
+        if e.len() > 5 {
+            return Err(Error::JwkRsaExponentInvalid);
+        }
+        let value = e
+            .iter()
+            .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte));
+        if !(3..=(1 << 33) - 1).contains(&value) || value & 1 == 0 {
+            return Err(Error::JwkRsaExponentInvalid);
+        }
+        Ok(Material::Rsa { n, e })
+    }
+
+    /// RFC 7518 §6.2.1: `x`, `y` each exactly the field size and below the field prime.
+    pub(crate) fn ec(curve: Curve, x: &[u8], y: &[u8]) -> Result<Material, Error> {
+        let prime = curve.prime();
+        if x.len() != prime.len() || y.len() != prime.len() {
+            return Err(Error::JwkEcCoordinateLength);
+        }
+        // Equal-length big-endian byte strings compare like the integers they encode.
+        if x >= prime || y >= prime {
+            return Err(Error::JwkEcPointInvalid);
+        }
+        let mut point = Vec::with_capacity(1 + 2 * prime.len());
+        point.push(0x04);
+        point.extend_from_slice(x);
+        point.extend_from_slice(y);
+        Ok(Material::Ec { curve, point })
+    }
+
+    /// RFC 8037 §2: a 32-byte `x`, canonical (RFC 8032 §5.1.3 step 1) and not of small order.
+    pub(crate) fn ed25519(x: &[u8]) -> Result<Material, Error> {
+        let x: [u8; 32] = x.try_into().map_err(|_| Error::JwkOkpKeyLength)?;
+        if has_small_order(&x) {
+            return Err(Error::JwkOkpSmallOrder);
+        }
+        if !is_canonical(&x) {
+            return Err(Error::JwkOkpNonCanonical);
+        }
+        Ok(Material::Ed25519(x))
+    }
+
+    /// The number-theoretic checks, run when a JWK is parsed (so once per fetched JWK Set, never
+    /// per token): an RSA modulus without the ROCA fingerprint or a small factor (`roca`), an
+    /// EC point on its curve (`ec_point`). Ed25519 has none here: ring decodes the point at
+    /// verification, and the cheap checks (small order, canonical y) are in the constructor.
+    pub(crate) fn check_math(&self) -> Result<(), Error> {
+        match self {
+            Material::Rsa { n, .. } => roca::check_modulus(n),
+            Material::Ec { curve, point } => {
+                let coordinates = point.get(1..).unwrap_or_default();
+                let (x, y) = coordinates.split_at(coordinates.len() / 2);
+                if ec_point::on_curve(*curve, x, y) {
+                    Ok(())
+                } else {
+                    Err(Error::JwkEcPointNotOnCurve)
+                }
+            }
+            Material::Ed25519(_) => Ok(()),
+        }
+    }
 }
 
-/// RFC 7518 §6.3.1: `n` and `e`, unsigned big-endian.
-fn rsa(jwk: &Map<String, Value>) -> Result<Material, Error> {
-    // RFC 7518 asks for minimal encodings, but some providers publish a leading zero octet;
-    // the integer is the same, and ring wants it minimal, so strip rather than refuse.
-    let n = strip_leading_zeros(bytes(jwk, "n")?);
-    let e = strip_leading_zeros(bytes(jwk, "e")?);
-
-    let bits = match n.first() {
-        Some(top) => n
-            .len()
-            .saturating_mul(8)
-            .saturating_sub(top.leading_zeros() as usize),
-        None => 0,
-    };
-    if bits < 2048 {
-        return Err(Error::JwkRsaModulusTooSmall);
-    }
-    if bits > 8192 {
-        return Err(Error::JwkRsaModulusTooLarge);
-    }
-    if n.last().is_none_or(|low| low & 1 == 0) {
-        return Err(Error::JwkRsaModulusInvalid);
-    }
-
-    // ring verifies with odd exponents 3 ..= 2^33-1; refuse others here, where the reason is
-    // still visible, instead of failing every signature later.
-    if e.len() > 5 {
-        return Err(Error::JwkRsaExponentInvalid);
-    }
-    let value = e
-        .iter()
-        .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte));
-    if !(3..=(1 << 33) - 1).contains(&value) || value & 1 == 0 {
-        return Err(Error::JwkRsaExponentInvalid);
-    }
-    Ok(Material::Rsa { n, e })
-}
-
-/// RFC 7518 §6.2.1: `crv`, and `x`, `y` each exactly the field size.
-fn ec(jwk: &Map<String, Value>) -> Result<Material, Error> {
-    let curve = match string(jwk, "crv")?.ok_or(Error::JwkMissingMember)? {
-        "P-256" => Curve::P256,
-        "P-384" => Curve::P384,
-        _ => return Err(Error::JwkUnsupportedCurve),
-    };
-    let x = bytes(jwk, "x")?;
-    let y = bytes(jwk, "y")?;
-    let prime = curve.prime();
-    if x.len() != prime.len() || y.len() != prime.len() {
-        return Err(Error::JwkEcCoordinateLength);
-    }
-    // Equal-length big-endian byte strings compare like the integers they encode.
-    if x.as_slice() >= prime || y.as_slice() >= prime {
-        return Err(Error::JwkEcPointInvalid);
-    }
-    let mut point = Vec::with_capacity(1 + 2 * prime.len());
-    point.push(0x04);
-    point.extend_from_slice(&x);
-    point.extend_from_slice(&y);
-    Ok(Material::Ec { curve, point })
-}
-
-/// RFC 8037 §2: `crv` Ed25519 with a 32-byte `x`; X25519, Ed448 and X448 are not signature keys
-/// we support.
-fn okp(jwk: &Map<String, Value>) -> Result<Material, Error> {
-    if string(jwk, "crv")?.ok_or(Error::JwkMissingMember)? != "Ed25519" {
-        return Err(Error::JwkUnsupportedCurve);
-    }
-    let x = bytes(jwk, "x")?;
-    let x: [u8; 32] = x
-        .as_slice()
-        .try_into()
-        .map_err(|_| Error::JwkOkpKeyLength)?;
-    if has_small_order(&x) {
-        return Err(Error::JwkOkpSmallOrder);
-    }
-    Ok(Material::Ed25519(x))
+/// RFC 8032 §5.1.3 step 1: the y coordinate (`x` without its top sign bit, little-endian) must
+/// be below p = 2^255 − 19. The 19 encodings at or above p name the same points as y − p; ring
+/// reduces them silently, so they would be second spellings of a key.
+fn is_canonical(x: &[u8; 32]) -> bool {
+    let [low, middle @ .., top] = x;
+    !(*top & 0x7f == 0x7f && middle.iter().all(|b| *b == 0xff) && *low >= 0xed)
 }
 
 /// The encodings of the Ed25519 points of order 1, 2, 4 and 8 (the identity, (0, -1), the two
@@ -363,6 +357,7 @@ fn bytes(jwk: &Map<String, Value>, name: &str) -> Result<Vec<u8>, Error> {
     b64::decode(text).ok_or(Error::JwkInvalidMember)
 }
 
+/// The integer without leading zero octets.
 fn strip_leading_zeros(mut bytes: Vec<u8>) -> Vec<u8> {
     let zeros = bytes.iter().take_while(|b| **b == 0).count();
     bytes.drain(..zeros);

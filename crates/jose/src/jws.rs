@@ -79,6 +79,12 @@ impl Jws {
         self.header.kid.as_deref()
     }
 
+    /// True when the header's `typ` is `at+jwt` (RFC 9068 §2.1), in any case, with or without
+    /// `application/`.
+    pub fn is_access_token_typed(&self) -> bool {
+        self.header.access_token_typ
+    }
+
     /// The decoded payload. Unverified until [`Jws::verify_signature`] succeeds.
     pub fn payload(&self) -> &[u8] {
         &self.payload

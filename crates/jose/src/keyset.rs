@@ -1,49 +1,94 @@
-//! A JWK Set (RFC 7517 §5), key selection for a token, and the normalised cache record.
+//! A JWK Set (RFC 7517 §5), key selection for a token, and the cache record (`record`).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::jwk::{Jwk, MAX_JWK_DEPTH};
-use super::{json, Alg, Error};
+use super::{json, record, Alg, Error};
 
-/// Version marker of the cache record; bump it when the record's meaning changes, so an old
-/// record in the KV store is refused (and refetched) rather than misread.
-const CACHE_MARKER: &str = "mcp-authorizer-keyset";
-const CACHE_VERSION: u64 = 1;
+/// The most keys a [`KeySet`] keeps. Real providers publish 1 to 5 keys (two or three during a
+/// rotation); 64 leaves room for multi-tenant sets, while bounding what one request can cost:
+/// the gateway reads the set from its cache on every request, and a key-selection scan or a
+/// record read is linear in it (a 1,621-key set made each forged request 57× dearer).
+pub const MAX_KEYS: usize = 64;
+
+/// How many skip reasons a [`Skipped`] keeps, so a hostile set cannot grow the report.
+pub const MAX_SKIP_REASONS: usize = 8;
 
 /// The usable signature keys of one provider, ready for verification.
 ///
-/// Only keys that passed [`Jwk`] parsing are kept, and no two of them share a `kid`.
+/// Only keys that passed [`Jwk`] parsing are kept, at most [`MAX_KEYS`] of them, and no two of
+/// them share a `kid`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeySet {
     keys: Vec<Jwk>,
 }
 
+/// The entries of a JWK Set's `keys` array that a parse left out, and why, for the caller's log
+/// (RFC 7517 §5: a set's unusable keys are ignored, not fatal).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// How many entries were left out.
+    pub count: usize,
+    /// The first [`MAX_SKIP_REASONS`] of them: the index in `keys` and the reason
+    /// ([`Error::JwkNotJson`] for an entry that is not an object, [`Error::JwksTooManyKeys`]
+    /// past the cap, else why [`Jwk`] parsing refused it).
+    pub reasons: Vec<(usize, Error)>,
+}
+
+impl Skipped {
+    fn push(&mut self, index: usize, reason: Error) {
+        self.count += 1;
+        if self.reasons.len() < MAX_SKIP_REASONS {
+            self.reasons.push((index, reason));
+        }
+    }
+}
+
 impl KeySet {
-    /// Parses a JWK Set document (RFC 7517 §5).
-    ///
-    /// Keys this core cannot use (`oct`, secp256k1, X25519, RSA below 2048 bits, `use: enc`,
-    /// malformed members...) are skipped, as RFC 7517 §5 recommends, so one exotic key does not
-    /// take a provider down. Errors: not a JSON object (or a duplicate member), no `keys` array,
-    /// no usable key, or two usable keys with the same `kid` (selection would be ambiguous).
+    /// Parses a JWK Set document (RFC 7517 §5); see [`KeySet::from_jwks_json_reporting`].
     pub fn from_jwks_json(json: &[u8]) -> Result<KeySet, Error> {
+        KeySet::from_jwks_json_reporting(json, &mut Skipped::default())
+    }
+
+    /// Parses a JWK Set document (RFC 7517 §5), recording in `skipped` each entry left out.
+    ///
+    /// Keys this core cannot use (`oct`, secp256k1, X25519, RSA below 2048 bits or with the
+    /// ROCA fingerprint, EC points off their curve, `use: enc`, malformed members...) are
+    /// skipped, as RFC 7517 §5 recommends, so one exotic or broken key neither takes a provider
+    /// down nor makes a kid-less token ambiguous. Only the first [`MAX_KEYS`] usable keys are
+    /// kept; entries after them are skipped unexamined. Errors: not a JSON object (or a
+    /// duplicate member), no `keys` array, no usable key, or two usable keys with the same
+    /// `kid` (selection would be ambiguous). `skipped` is filled in either case.
+    pub fn from_jwks_json_reporting(json: &[u8], skipped: &mut Skipped) -> Result<KeySet, Error> {
         // The set adds two levels (the set object, the `keys` array) above each key.
         let set = json::parse_object(json, MAX_JWK_DEPTH + 2).map_err(|_| Error::JwksNotJson)?;
-        let keys = set
+        let entries = set
             .get("keys")
             .and_then(Value::as_array)
             .ok_or(Error::JwksMissingKeys)?;
-        let usable = keys
-            .iter()
-            .filter_map(Value::as_object)
-            .filter_map(|key| Jwk::from_object(key).ok())
-            .collect();
+        let mut usable = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            if usable.len() == MAX_KEYS {
+                skipped.push(index, Error::JwksTooManyKeys);
+                continue;
+            }
+            match entry.as_object().map(Jwk::from_object) {
+                Some(Ok(key)) => usable.push(key),
+                Some(Err(reason)) => skipped.push(index, reason),
+                None => skipped.push(index, Error::JwkNotJson),
+            }
+        }
         KeySet::from_keys(usable)
     }
 
-    /// Builds a set from already-parsed keys, with the same rules as [`KeySet::from_jwks_json`].
+    /// Builds a set from already-parsed keys, with the same rules as [`KeySet::from_jwks_json`];
+    /// more than [`MAX_KEYS`] keys is [`Error::JwksTooManyKeys`].
     pub fn from_keys(keys: Vec<Jwk>) -> Result<KeySet, Error> {
         if keys.is_empty() {
             return Err(Error::JwksNoUsableKey);
+        }
+        if keys.len() > MAX_KEYS {
+            return Err(Error::JwksTooManyKeys);
         }
         // Sorted, so a large set costs n log n, not n².
         let mut kids: Vec<&str> = keys.iter().filter_map(Jwk::kid).collect();
@@ -54,37 +99,22 @@ impl KeySet {
         Ok(KeySet { keys })
     }
 
-    /// A compact record of this set for the key-value cache: a JWK Set holding only the
-    /// members verification needs (`kty`, `kid`, `alg`, `crv`, `n`, `e`, `x`, `y`) plus a
-    /// version marker. Unusable keys, private members and certificates are already gone.
+    /// A compact record of this set for the key-value cache: each key's `kid`, `alg` and
+    /// decoded material as length-prefixed bytes behind a versioned magic (module `record`).
+    /// Unusable keys, private members and certificates are already gone.
     pub fn to_cache_record(&self) -> Vec<u8> {
-        let mut record = Map::new();
-        record.insert(CACHE_MARKER.into(), CACHE_VERSION.into());
-        record.insert("keys".into(), self.keys.iter().map(Jwk::to_value).collect());
-        // Serialising a `Value` with string keys cannot fail.
-        serde_json::to_vec(&Value::Object(record)).unwrap_or_default()
+        record::encode(&self.keys)
     }
 
-    /// Reads a record written by [`KeySet::to_cache_record`].
+    /// Reads a record written by [`KeySet::to_cache_record`], cheaply enough for every request:
+    /// no JSON, no base64, only the structural key checks (the number-theoretic ones ran when
+    /// the set was parsed from the provider's document).
     ///
-    /// Stricter than a JWK Set: every key must parse, since this code wrote them all; any
-    /// deviation means the record is stale or damaged and the caller should refetch.
+    /// Stricter than a JWK Set: every key must be well formed, since this code wrote them all;
+    /// any deviation means the record is stale or damaged ([`Error::CacheRecordInvalid`]) and
+    /// the caller should refetch.
     pub fn from_cache_record(bytes: &[u8]) -> Result<KeySet, Error> {
-        let record =
-            json::parse_object(bytes, MAX_JWK_DEPTH + 2).map_err(|_| Error::CacheRecordInvalid)?;
-        if record.get(CACHE_MARKER).and_then(Value::as_u64) != Some(CACHE_VERSION) {
-            return Err(Error::CacheRecordInvalid);
-        }
-        let keys = record
-            .get("keys")
-            .and_then(Value::as_array)
-            .ok_or(Error::CacheRecordInvalid)?
-            .iter()
-            .map(|key| match key {
-                Value::Object(key) => Jwk::from_object(key).map_err(|_| Error::CacheRecordInvalid),
-                _ => Err(Error::CacheRecordInvalid),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let keys = record::decode(bytes, MAX_KEYS)?;
         KeySet::from_keys(keys).map_err(|_| Error::CacheRecordInvalid)
     }
 

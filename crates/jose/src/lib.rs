@@ -13,8 +13,9 @@
 //!
 //! Modules each own one concept: `b64` strict base64url, `json` strict JSON (duplicate
 //! names, depth), `alg` the single algorithm table, `header` JOSE header rules, `jwk` one key,
-//! `keyset` a key set and selection, `jws` the compact JWS, `claims` registered claims, `token`
-//! the JWT, and `error` the reasons.
+//! `roca` and `ec_point` the number-theoretic key checks, `keyset` a key set and selection,
+//! `record` its cache record, `jws` the compact JWS, `claims` registered claims, `scope` the
+//! RFC 6749 scope grammar, `token` the JWT, and `error` the reasons.
 
 // Untrusted input must never panic: these lints hold for all non-test code.
 #![cfg_attr(
@@ -32,20 +33,25 @@
 mod alg;
 mod b64;
 mod claims;
+mod ec_point;
 mod error;
 mod header;
 pub mod json;
 mod jwk;
 mod jws;
 mod keyset;
+mod record;
+mod roca;
+mod scope;
 mod token;
 
 pub use alg::Alg;
-pub use claims::{Identity, Validation};
+pub use claims::{is_id_token, Identity, Validation};
 pub use error::{Claim, Error};
 pub use jwk::Jwk;
 pub use jws::Jws;
-pub use keyset::KeySet;
+pub use keyset::{KeySet, Skipped, MAX_KEYS, MAX_SKIP_REASONS};
+pub use scope::is_scope_token;
 pub use token::Token;
 
 /// Resource bounds applied while parsing untrusted tokens, so hostile input costs bounded work

@@ -53,7 +53,8 @@ impl Token {
         now_unix_secs: u64,
     ) -> Result<Identity, Error> {
         self.jws.verify_signature(keys)?;
-        claims::validate(&self.claims, validation, now_unix_secs)
+        let typed = self.jws.is_access_token_typed();
+        claims::validate(&self.claims, validation, typed, now_unix_secs)
     }
 
     /// [`Token::verify`], consuming the token: the claims move into the [`Identity`] instead of
@@ -66,6 +67,7 @@ impl Token {
         now_unix_secs: u64,
     ) -> Result<Identity, Error> {
         self.jws.verify_signature(keys)?;
-        claims::validate_owned(self.claims, validation, now_unix_secs)
+        let typed = self.jws.is_access_token_typed();
+        claims::validate_owned(self.claims, validation, typed, now_unix_secs)
     }
 }
