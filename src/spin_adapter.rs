@@ -30,7 +30,8 @@ use spin_sdk::wit::wasi::http0_2_0::types::{
 use gateway::forward::{ForwardPlan, UpstreamFailure};
 use gateway::{self, Decision, RequestHead, Response};
 use gateway::ports::{
-    Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random, Variables,
+    Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random,
+    VariableError, Variables,
 };
 use gateway::url::{self as urls, Url};
 
@@ -45,10 +46,28 @@ struct SpinPorts {
 }
 
 impl SpinPorts {
+    /// Opens the authorizer's own store, `mcp_authorizer` (spin.toml `key_value_stores`,
+    /// defined in runtime-config.toml): no other component may be granted it, so nothing else
+    /// can write the JWKS cache (review F1). A manifest written before that label existed
+    /// still grants `default`: it is used then, with a warning line on every request, so an
+    /// upgrade of the module alone keeps working until the manifest is fixed. Neither: no
+    /// store, and protected requests fail closed (503, `kv_read_failed`).
     fn open() -> SpinPorts {
-        SpinPorts {
-            store: Store::open_default().ok(),
-        }
+        const LABEL: &str = "mcp_authorizer";
+        let store = match Store::open(LABEL) {
+            Ok(store) => Some(store),
+            Err(_) => {
+                let fallback = Store::open_default().ok();
+                if fallback.is_some() {
+                    let mut err = std::io::stderr().lock();
+                    let _ = err.write_all(
+                        b"{\"level\":\"warn\",\"reason\":\"kv_store_shared\",\"store\":\"default\",\"fix\":\"grant key_value_stores = [\\\"mcp_authorizer\\\"] (runtime-config.toml defines it) and set auth_kv_record_key\"}\n",
+                    );
+                }
+                fallback
+            }
+        };
+        SpinPorts { store }
     }
 }
 
@@ -65,8 +84,17 @@ impl KeyValue for SpinPorts {
 }
 
 impl Variables for SpinPorts {
-    fn variable(&self, name: &str) -> Option<String> {
-        spin_sdk::variables::get(name).ok()
+    /// Only `undefined` reads as absent: every other error (a failing Vault / Key Vault
+    /// provider, an unresolved template) is reported, so the core fails closed on it.
+    fn variable(&self, name: &str) -> Result<Option<String>, VariableError> {
+        use spin_sdk::variables::Error;
+        match spin_sdk::variables::get(name) {
+            Ok(value) => Ok(Some(value)),
+            Err(Error::Undefined(_)) => Ok(None),
+            Err(Error::InvalidName(_)) => Err(VariableError::InvalidName),
+            Err(Error::Provider(_)) => Err(VariableError::Provider),
+            Err(Error::Other(_)) => Err(VariableError::Other),
+        }
     }
 }
 
@@ -262,12 +290,22 @@ fn blocking_get(request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
     outgoing
         .set_path_with_query(Some(&url.path_and_query()))
         .map_err(|_| HttpError::Other)?;
+    // wasi-http bounds each wait (connect, first byte, between bytes), not the whole exchange:
+    // a provider dribbling one byte just inside the idle timeout could hold the request for
+    // days. So the deadline is also checked against the monotonic clock once the headers are
+    // in and after every chunk, and a body wait is at most one second: a fetch ends by the
+    // deadline plus one second once its headers arrived (connect and headers: the timeout each).
+    let started = std::time::Instant::now();
+    let deadline = std::time::Duration::from_millis(request.timeout_ms);
     let options = timeout_options(
         request.timeout_ms,
         request.timeout_ms,
-        Some(request.timeout_ms),
+        Some(request.timeout_ms.min(1000)),
     );
     let response = send(outgoing, options, &[])?;
+    if started.elapsed() >= deadline {
+        return Err(HttpError::Timeout);
+    }
 
     let status = response.status();
     let headers = response.headers().entries();
@@ -286,9 +324,17 @@ fn blocking_get(request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
         if body.len() > request.max_body_bytes {
             return Err(HttpError::TooLarge);
         }
+        if started.elapsed() >= deadline {
+            return Err(HttpError::Timeout);
+        }
     }
     if reader.finish_failed() {
-        return Err(HttpError::Other);
+        // A between-bytes timeout ends the stream with an error, reported here.
+        return Err(if started.elapsed() >= deadline {
+            HttpError::Timeout
+        } else {
+            HttpError::Other
+        });
     }
     Ok(HttpResponse {
         status,

@@ -1,5 +1,6 @@
 //! The JWKS cache in KV: hit, miss, expiry, kid-miss refetch and its cooldown, stale keys
-//! during an outage, 503 with Retry-After, size cap and redirects.
+//! during an outage, 503 with Retry-After, size cap and redirects, a failing store. Attacks on
+//! the cache (planted records, concurrency) are in `gateway_cache_hardening.rs`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,6 +11,7 @@
 mod gateway_support;
 
 use gateway::jwks_cache::{kv_key, Record, MAX_DOCUMENT_BYTES};
+use gateway::kv_record::RecordKey;
 use gateway::ports::HttpError;
 use gateway_support::*;
 use serde_json::json;
@@ -245,41 +247,44 @@ fn non_200_is_a_failure() {
 }
 
 #[test]
-fn broken_kv_degrades_to_fetching() {
+fn broken_kv_fails_closed_without_fetching() {
+    // A store that cannot be read cannot bound fetches across instances (review F3): no fetch,
+    // 503, logged at error level (a 5xx line is `error`).
     let w = World::authkit();
     w.kv_broken.set(true);
-    let mut plan = w.forward(&mcp_post(&valid_token()));
-    plan.finish(&w, 200, "forwarded");
-    assert_eq!(
-        w.last_log()["warnings"],
-        json!(["kv_read_failed", "kv_write_failed"])
-    );
+    let r = w.respond(&mcp_post(&valid_token()));
+    assert_eq!(r.status, 503);
+    assert_eq!(r.header("retry-after"), Some("30"));
+    assert_eq!(w.last_log()["warnings"], json!(["kv_read_failed"]));
+    assert_eq!(w.last_log()["level"], "error");
+    assert_eq!(w.fetch_count(JWKS_URL), 0);
+    // The store back: served again at once.
+    w.kv_broken.set(false);
     ok(&w, &valid_token());
-    assert_eq!(w.fetch_count(JWKS_URL), 2);
+    assert_eq!(w.fetch_count(JWKS_URL), 1);
 }
 
 #[test]
 fn corrupt_record_is_a_miss() {
     let w = World::authkit();
-    w.kv.borrow_mut().insert(
-        kv_key("ftl-authz/jwks/", JWKS_URL),
-        b"ftl-authz/1\n1\n1\nhttps://other/jwks\nxx".to_vec(),
-    );
-    ok(&w, &valid_token());
-    assert_eq!(w.fetch_count(JWKS_URL), 1);
-    let r = record(&w);
     let key = kv_key("ftl-authz/jwks/", JWKS_URL);
-    w.kv.borrow_mut().insert(
-        key,
-        Record {
-            payload: b"not a cache record".to_vec(),
-            ..r
-        }
-        .encode(),
-    );
-    // An undecodable key set (e.g. written by another version) is a plain miss: refetched at
-    // once, even inside the cooldown.
-    let mut plan = w.forward(&mcp_post(&valid_token()));
+    w.kv.borrow_mut()
+        .insert(key.clone(), b"ftl-authz/1\n1\n1\nhttps://other/jwks\nxx".to_vec());
+    ok(&w, &valid_token());
+    assert_eq!(w.fetch_count(JWKS_URL), 1, "an old-format record is a miss");
+    // An authentic record whose key set does not decode (another version's encoding) is a
+    // miss too; the refetch it causes still respects the lease of the last fetch.
+    let secret = RecordKey::from_secret(RECORD_SECRET).unwrap();
+    let undecodable = Record {
+        payload: b"not a cache record".to_vec(),
+        ..record(&w)
+    };
+    w.kv.borrow_mut()
+        .insert(key.clone(), undecodable.seal(&key, Some(&secret)));
+    assert_eq!(status(&w, &valid_token()), 503);
+    assert_eq!(w.fetch_count(JWKS_URL), 1);
+    w.advance_secs(30);
+    let mut plan = w.forward(&mcp_post(&token_now(&w, "rsa-2048")));
     plan.finish(&w, 200, "forwarded");
     assert_eq!(w.fetch_count(JWKS_URL), 2);
     assert_eq!(

@@ -16,7 +16,13 @@ fn read(file: &str) -> String {
 fn spin_toml_declares_every_variable_with_its_default() {
     let manifest = read("spin.toml");
     for (name, default, _) in VARIABLES {
-        let declaration = format!("\n{name} = {{ default = \"{default}\" }}\n");
+        // Secrets are declared `secret = true` (Spin keeps them out of logs and UIs).
+        let secret = if *name == gateway::variables::KV_RECORD_KEY {
+            ", secret = true"
+        } else {
+            ""
+        };
+        let declaration = format!("\n{name} = {{ default = \"{default}\"{secret} }}\n");
         assert!(
             manifest.contains(&declaration),
             "spin.toml lacks `{}`",
@@ -36,7 +42,9 @@ fn spin_toml_runs_the_release_component() {
     assert!(manifest.starts_with("spin_manifest_version = 2\n"));
     assert!(manifest.contains("source = \"target/wasm32-wasip1/release/ftl_mcp_authorizer.wasm\""));
     assert!(manifest.contains("route = \"/...\""));
-    assert!(manifest.contains("key_value_stores = [\"default\"]"));
+    assert!(manifest.contains("key_value_stores = [\"mcp_authorizer\"]"));
+    // The label other than `default` must be defined, or `spin up` refuses to start.
+    assert!(read("runtime-config.toml").contains("[key_value_store.mcp_authorizer]"));
     assert!(manifest.contains("\"http://ftl-mcp-gateway.spin.internal\""));
     assert!(manifest.contains("route = { private = true }"));
 }

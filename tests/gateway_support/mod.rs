@@ -11,6 +11,8 @@
     clippy::panic
 )]
 
+pub mod concurrent;
+
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,7 +23,8 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use gateway::forward::ForwardPlan;
 use gateway::{self, Decision, RequestHead, Response};
 use gateway::ports::{
-    Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random, Variables,
+    Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random,
+    VariableError, Variables,
 };
 use jsonwebtoken::{crypto, Algorithm, EncodingKey};
 use serde_json::{json, Value};
@@ -43,6 +46,8 @@ pub const JWKS_URL: &str = "https://tenant.authkit.app/oauth2/jwks";
 pub const RESOURCE: &str = "https://mcp.example.com/mcp";
 /// 2023-11-14T22:13:20Z.
 pub const NOW: u64 = 1_700_000_000;
+/// `auth_kv_record_key` of [`World::authkit`]: its KV records are authenticated.
+pub const RECORD_SECRET: &str = "test-record-key-0123456789abcdef";
 
 pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
@@ -153,7 +158,8 @@ pub fn claims() -> Value {
         "iat": NOW - 10,
         "scope": "read write",
         "client_id": "client_abc",
-        "email": "user@example.com"
+        "email": "user@example.com",
+        "email_verified": true
     })
 }
 
@@ -188,6 +194,8 @@ pub enum Scripted {
 /// The fake world: every port in one struct.
 pub struct World {
     pub vars: RefCell<HashMap<String, String>>,
+    /// Variables whose read fails (as with an erroring Vault provider): `Err`, not undefined.
+    pub unreadable_vars: RefCell<Vec<String>>,
     pub kv: RefCell<HashMap<String, Vec<u8>>>,
     pub kv_broken: Cell<bool>,
     pub kv_sets: Cell<usize>,
@@ -203,6 +211,7 @@ impl World {
     pub fn empty() -> World {
         World {
             vars: RefCell::new(HashMap::new()),
+            unreadable_vars: RefCell::new(Vec::new()),
             kv: RefCell::new(HashMap::new()),
             kv_broken: Cell::new(false),
             kv_sets: Cell::new(0),
@@ -217,6 +226,7 @@ impl World {
     /// An AuthKit provider with `auth_resource_url` as audience, serving the fixture JWKS.
     pub fn authkit() -> World {
         let w = World::empty();
+        w.set("auth_kv_record_key", RECORD_SECRET);
         w.set("auth_provider_type", "authkit");
         w.set("auth_provider_issuer", ISSUER);
         w.set("auth_resource_url", RESOURCE);
@@ -228,6 +238,12 @@ impl World {
         self.vars
             .borrow_mut()
             .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// Makes reading `name` fail with a provider error (an error, not an absence).
+    pub fn make_unreadable(&self, name: &str) -> &World {
+        self.unreadable_vars.borrow_mut().push(name.to_string());
         self
     }
 
@@ -318,8 +334,11 @@ impl KeyValue for World {
 }
 
 impl Variables for World {
-    fn variable(&self, name: &str) -> Option<String> {
-        self.vars.borrow().get(name).cloned()
+    fn variable(&self, name: &str) -> Result<Option<String>, VariableError> {
+        if self.unreadable_vars.borrow().iter().any(|v| v == name) {
+            return Err(VariableError::Provider);
+        }
+        Ok(self.vars.borrow().get(name).cloned())
     }
 }
 

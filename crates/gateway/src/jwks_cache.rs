@@ -1,39 +1,44 @@
 //! Provider documents (JWK Sets, OpenID discovery) cached in the Spin key-value store.
 //!
-//! Spin keeps no memory between requests, so the cache lives in KV, one record per URL:
-//!
-//! ```text
-//! ftl-authz/1\n<fetched_at>\n<attempted_at>\n<source url>\n<payload>
-//! ```
-//!
-//! `fetched_at` is the last successful fetch (0: never), `attempted_at` the last attempt of any
-//! outcome. The policy ([`CachePolicy`], [`plan`]) is:
+//! Spin keeps no memory between requests, so the cache lives in KV: one authenticated record
+//! per URL ([`crate::kv_record`]) and one lease per URL ([`crate::kv_cache`]). The policy
+//! ([`CachePolicy`], [`plan`]) is:
 //!
 //! * keys are **fresh** for `ttl` after a successful fetch;
 //! * a fetch happens when there are no keys, when they have expired, or when the token's `kid`
-//!   is unknown (key rotation): but **at most once per `cooldown`** per URL, whatever the reason
-//!   (the attempt time is remembered in KV, so a flood of random `kid`s or an outage cannot
-//!   hammer the provider);
+//!   is unknown (key rotation): but **at most once per `cooldown`** per URL, whatever the reason.
+//!   The attempt is recorded as a lease in KV *before* the fetch, so concurrent instances see
+//!   it and use the cached keys instead (a flood of random `kid`s, a cold cache or an outage
+//!   cannot hammer the provider);
 //! * when a fetch fails or is not allowed yet, expired keys keep serving for `stale` more
 //!   seconds (with a warning); after that, or with no keys at all, the request gets 503 with
-//!   `Retry-After` = the time left until the next allowed fetch.
+//!   `Retry-After`;
+//! * a store that fails (read error, or a lease that cannot be written) allows no fetch at all:
+//!   cached keys still serve, an unknown `kid` or a cold cache gets 503 (review F3).
 //!
-//! Fetches ([`fetch_document`]) are capped at [`MAX_DOCUMENT_BYTES`], and follow at most
-//! [`MAX_REDIRECTS`] redirects, only to the same origin.
+//! Fetches ([`fetch_document`]) are capped at [`MAX_DOCUMENT_BYTES`], follow at most
+//! [`MAX_REDIRECTS`] redirects, only to the same origin, and each `GET` is bounded as a whole
+//! by the provider timeout (the adapter enforces an overall deadline, not only idle timeouts).
 
 use jose::KeySet;
+use crate::kv_cache::{self, Lease, Slot};
+use crate::kv_record::RecordKey;
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, HttpError, HttpGet, KeyValue};
 use crate::url::{HostAllowList, Url};
+
+pub use crate::kv_record::{kv_key, Record};
+
+/// KV key prefix of JWK Set records.
+pub const JWKS_PREFIX: &str = "ftl-authz/jwks/";
 
 /// Largest provider document accepted (JWK Set or discovery), in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 /// Redirects followed per fetch (same origin only).
 pub const MAX_REDIRECTS: usize = 3;
 
-const MAGIC: &[u8] = b"ftl-authz/1\n";
-
-/// How long cached documents live. See the module documentation.
+/// How long cached documents live, and how their records are authenticated. See the module
+/// documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CachePolicy {
     /// Freshness after a successful fetch, in seconds.
@@ -42,79 +47,8 @@ pub struct CachePolicy {
     pub cooldown_secs: u64,
     /// How long past `ttl` a document may still serve while fetches fail, in seconds.
     pub stale_secs: u64,
-}
-
-/// One cached document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    /// Unix seconds of the last successful fetch; 0 when there never was one.
-    pub fetched_at: u64,
-    /// Unix seconds of the last fetch attempt, successful or not.
-    pub attempted_at: u64,
-    /// The URL (or issuer) the payload belongs to; guards against key collisions.
-    pub source: String,
-    /// The normalized document; empty when there never was a successful fetch.
-    pub payload: Vec<u8>,
-}
-
-impl Record {
-    /// Serializes the record.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(MAGIC.len() + 48 + self.source.len() + self.payload.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(self.fetched_at.to_string().as_bytes());
-        out.push(b'\n');
-        out.extend_from_slice(self.attempted_at.to_string().as_bytes());
-        out.push(b'\n');
-        out.extend_from_slice(self.source.as_bytes());
-        out.push(b'\n');
-        out.extend_from_slice(&self.payload);
-        out
-    }
-
-    /// Parses a record; `None` for anything this version did not write.
-    pub fn decode(bytes: &[u8]) -> Option<Record> {
-        let rest = bytes.strip_prefix(MAGIC)?;
-        let mut parts = rest.splitn(4, |b| *b == b'\n');
-        let fetched_at = parse_u64(parts.next()?)?;
-        let attempted_at = parse_u64(parts.next()?)?;
-        let source = core::str::from_utf8(parts.next()?).ok()?.to_string();
-        let payload = parts.next()?.to_vec();
-        Some(Record {
-            fetched_at,
-            attempted_at,
-            source,
-            payload,
-        })
-    }
-}
-
-fn parse_u64(b: &[u8]) -> Option<u64> {
-    if b.is_empty() || b.len() > 20 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    core::str::from_utf8(b).ok()?.parse().ok()
-}
-
-/// The KV key for a source: a prefix plus a 64-bit FNV-1a hash (Spin limits key length; the
-/// record repeats the source, so a collision is a miss, never a mix-up).
-pub fn kv_key(prefix: &str, source: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in source.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    let mut key = String::with_capacity(prefix.len() + 16);
-    key.push_str(prefix);
-    for shift in (0..16).rev() {
-        let nibble = ((h >> (shift * 4)) & 0xf) as u8;
-        key.push(char::from(if nibble < 10 {
-            b'0' + nibble
-        } else {
-            b'a' + nibble - 10
-        }));
-    }
-    key
+    /// `auth_kv_record_key`: the key that authenticates KV records; `None`: unauthenticated.
+    pub record_key: Option<RecordKey>,
 }
 
 /// What to do with a cached record at `now`.
@@ -139,9 +73,7 @@ pub fn plan(
 ) -> Plan {
     let (fetched_at, attempted_at) = record.map_or((0, 0), |r| (r.fetched_at, r.attempted_at));
     let expired = !has_payload || now >= fetched_at.saturating_add(policy.ttl_secs);
-    // A clock that went backwards must not block fetching until it catches up.
-    let cooled =
-        attempted_at == 0 || attempted_at > now || now - attempted_at >= policy.cooldown_secs;
+    let cooled = cooled(attempted_at, policy, now);
     let usable = has_payload
         && now
             < fetched_at
@@ -154,13 +86,10 @@ pub fn plan(
     }
 }
 
-/// Seconds until a fetch is allowed again (at least 1): the `Retry-After` of a 503.
-pub fn retry_after(record: Option<&Record>, policy: &CachePolicy, now: u64) -> u64 {
-    let attempted_at = record.map_or(0, |r| r.attempted_at);
-    attempted_at
-        .saturating_add(policy.cooldown_secs)
-        .saturating_sub(now)
-        .max(1)
+/// Whether an attempt at `attempted_at` (0: never) is at least a cooldown old at `now`.
+pub fn cooled(attempted_at: u64, policy: &CachePolicy, now: u64) -> bool {
+    // A clock that went backwards must not block fetching until it catches up.
+    attempted_at == 0 || attempted_at > now || now - attempted_at >= policy.cooldown_secs
 }
 
 /// Why a provider document could not be fetched.
@@ -273,15 +202,14 @@ pub async fn keys_for<P: KeyValue + HttpClient>(
     req: KeysRequest<'_>,
     log: &mut RequestLog,
 ) -> Result<KeySet, KeysUnavailable> {
+    let policy = req.policy;
     let source = req.jwks_uri.to_string();
-    let key = kv_key("ftl-authz/jwks/", &source);
-    let mut record = match ports.kv_get(&key) {
-        Ok(Some(bytes)) => Record::decode(&bytes).filter(|r| r.source == source),
-        Ok(None) => None,
-        Err(_) => {
-            log.warn("kv_read_failed");
-            None
-        }
+    let slot = Slot::new(JWKS_PREFIX, &source, policy.record_key.as_ref());
+    let Ok(mut record) = kv_cache::load(ports, &slot, log) else {
+        // F3: no store, no way to bound fetches across instances: fail closed.
+        return Err(KeysUnavailable {
+            retry_after_secs: policy.cooldown_secs.max(1),
+        });
     };
     let cached = match &record {
         Some(r) if !r.payload.is_empty() => match KeySet::from_cache_record(&r.payload) {
@@ -291,8 +219,8 @@ pub async fn keys_for<P: KeyValue + HttpClient>(
         _ => None,
     };
     if cached.is_none() && record.as_ref().is_some_and(|r| !r.payload.is_empty()) {
-        // Written by another version (or damaged): a plain miss, so an upgrade that changes
-        // the key-set encoding refetches at once instead of waiting out a cooldown.
+        // Authentic but undecodable (another version's key-set encoding): a plain miss, so
+        // an upgrade refetches at once instead of waiting out a cooldown.
         log.warn("jwks_cache_record_invalid");
         record = None;
     }
@@ -304,63 +232,58 @@ pub async fn keys_for<P: KeyValue + HttpClient>(
         record.as_ref(),
         cached.is_some(),
         kid_unknown,
-        req.policy,
+        policy,
         req.now,
     );
+    let mut attempted_at = record.as_ref().map_or(0, |r| r.attempted_at);
+    let mut retry_after_secs = None;
+    let lease = if decision.fetch {
+        kv_cache::take_lease(ports, &slot, policy, req.now, log)
+    } else {
+        Lease::Held { attempted_at }
+    };
     if kid_unknown {
-        log.note_kid_miss(decision.fetch);
+        log.note_kid_miss(lease == Lease::Acquired);
     }
-
     if decision.fetch {
-        log.count_fetch();
-        let fetched = match fetch_document(ports, req.jwks_uri, req.allowed, req.timeout_ms).await {
-            Ok(body) => match KeySet::from_jwks_json(&body) {
-                Ok(keys) if !keys.is_empty() => Ok(keys),
-                _ => Err("jwks_invalid"),
-            },
-            Err(e) => Err(e.as_str()),
-        };
-        match fetched {
-            Ok(keys) => {
-                let fresh = Record {
-                    fetched_at: req.now,
-                    attempted_at: req.now,
-                    source,
-                    payload: keys.to_cache_record(),
-                };
-                if ports.kv_set(&key, &fresh.encode()).is_err() {
-                    log.warn("kv_write_failed");
-                }
-                return Ok(keys);
-            }
-            Err(reason) => {
-                log.warn("jwks_fetch_failed");
-                log.detail(reason);
-                let failed = match &record {
-                    Some(r) => Record {
-                        attempted_at: req.now,
-                        ..r.clone()
-                    },
-                    None => Record {
-                        fetched_at: 0,
-                        attempted_at: req.now,
-                        source,
-                        payload: Vec::new(),
-                    },
-                };
-                if ports.kv_set(&key, &failed.encode()).is_err() {
-                    log.warn("kv_write_failed");
-                }
-                return match cached {
-                    Some(keys) if !decision.expired => Ok(keys),
-                    Some(keys) if decision.usable => {
-                        log.warn("jwks_stale");
-                        Ok(keys)
+        match lease {
+            Lease::Acquired => {
+                log.count_fetch();
+                match fetch_keys(ports, &req).await {
+                    Ok(keys) => {
+                        let fresh = Record {
+                            fetched_at: req.now,
+                            attempted_at: req.now,
+                            source: source.clone(),
+                            payload: keys.to_cache_record(),
+                        };
+                        kv_cache::save(ports, &slot, &fresh, log);
+                        return Ok(keys);
                     }
-                    _ => Err(KeysUnavailable {
-                        retry_after_secs: retry_after(Some(&failed), req.policy, req.now),
-                    }),
-                };
+                    Err(reason) => {
+                        log.warn("jwks_fetch_failed");
+                        log.detail(reason);
+                        attempted_at = req.now;
+                    }
+                }
+            }
+            Lease::Held { attempted_at: t } => {
+                retry_after_secs = Some(kv_cache::retry_after_held(
+                    t,
+                    policy,
+                    req.timeout_ms,
+                    req.now,
+                ));
+            }
+            Lease::StoreFailed if kid_unknown => {
+                // F3: the rotation refetch cannot be rate-limited, so it does not happen. 503,
+                // not 401: the fault is ours, and the client may retry the same token.
+                return Err(KeysUnavailable {
+                    retry_after_secs: policy.cooldown_secs.max(1),
+                });
+            }
+            Lease::StoreFailed => {
+                retry_after_secs = Some(policy.cooldown_secs.max(1));
             }
         }
     }
@@ -372,8 +295,20 @@ pub async fn keys_for<P: KeyValue + HttpClient>(
             Ok(keys)
         }
         _ => Err(KeysUnavailable {
-            retry_after_secs: retry_after(record.as_ref(), req.policy, req.now),
+            retry_after_secs: retry_after_secs
+                .unwrap_or_else(|| kv_cache::retry_after(attempted_at, policy, req.now)),
         }),
+    }
+}
+
+/// Fetches and parses the JWK Set; the error is a fixed reason for the log.
+async fn fetch_keys<H: HttpClient>(http: &H, req: &KeysRequest<'_>) -> Result<KeySet, &'static str> {
+    match fetch_document(http, req.jwks_uri, req.allowed, req.timeout_ms).await {
+        Ok(body) => match KeySet::from_jwks_json(&body) {
+            Ok(keys) if !keys.is_empty() => Ok(keys),
+            _ => Err("jwks_invalid"),
+        },
+        Err(e) => Err(e.as_str()),
     }
 }
 
@@ -386,6 +321,7 @@ mod tests {
         ttl_secs: 300,
         cooldown_secs: 30,
         stale_secs: 3600,
+        record_key: None,
     };
 
     fn rec(fetched_at: u64, attempted_at: u64) -> Record {
@@ -395,38 +331,6 @@ mod tests {
             source: "https://a/jwks".into(),
             payload: b"x".to_vec(),
         }
-    }
-
-    #[test]
-    fn record_roundtrip_and_rejects() {
-        let r = Record {
-            fetched_at: 1,
-            attempted_at: 2,
-            source: "https://a/j".into(),
-            payload: b"p\nq".to_vec(),
-        };
-        assert_eq!(Record::decode(&r.encode()), Some(r));
-        assert_eq!(Record::decode(b"garbage"), None);
-        assert_eq!(Record::decode(b"ftl-authz/1\nx\n2\ns\np"), None);
-        assert_eq!(Record::decode(b"ftl-authz/1\n1\n2\ns"), None);
-        assert_eq!(
-            Record::decode(b"ftl-authz/1\n99999999999999999999999\n2\ns\n"),
-            None
-        );
-    }
-
-    #[test]
-    fn kv_key_is_stable_and_short() {
-        let k = kv_key("ftl-authz/jwks/", "https://tenant.authkit.app/oauth2/jwks");
-        assert_eq!(k.len(), "ftl-authz/jwks/".len() + 16);
-        assert_eq!(
-            k,
-            kv_key("ftl-authz/jwks/", "https://tenant.authkit.app/oauth2/jwks")
-        );
-        assert_ne!(
-            k,
-            kv_key("ftl-authz/jwks/", "https://other.authkit.app/oauth2/jwks")
-        );
     }
 
     #[test]
@@ -469,12 +373,5 @@ mod tests {
         assert!(!plan(Some(&r), true, false, &P, 1000 + 300 + 3600).usable);
         // Clock went backwards: allowed.
         assert!(plan(Some(&rec(5000, 5000)), true, true, &P, 10).fetch);
-    }
-
-    #[test]
-    fn retry_after_counts_down_to_one() {
-        assert_eq!(retry_after(Some(&rec(0, 1000)), &P, 1010), 20);
-        assert_eq!(retry_after(Some(&rec(0, 1000)), &P, 5000), 1);
-        assert_eq!(retry_after(None, &P, 5000), 1);
     }
 }

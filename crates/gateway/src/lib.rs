@@ -32,6 +32,8 @@ pub mod config;
 pub mod discovery;
 pub mod forward;
 pub mod jwks_cache;
+pub mod kv_cache;
+pub mod kv_record;
 pub mod log;
 pub mod policy;
 pub mod ports;
@@ -313,11 +315,13 @@ pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
             match discovery::protected_resource_document(&config, req, suffix) {
                 Some(body) => {
                     log.set_reason("protected_resource_metadata");
-                    respond(
-                        ports,
-                        &log,
-                        ctx.finalize(responses::json_document(body), true),
-                    )
+                    // Without `auth_resource_url` the document depends on request headers.
+                    let document = if config.resource_url.is_some() {
+                        responses::json_document(body)
+                    } else {
+                        responses::json_document_derived(body)
+                    };
+                    respond(ports, &log, ctx.finalize(document, true))
                 }
                 None => {
                     log.set_reason("invalid_host");

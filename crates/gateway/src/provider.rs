@@ -15,7 +15,9 @@
 use serde_json::{Map, Value};
 
 use crate::variables::ProviderVars;
-use crate::jwks_cache::{self, fetch_document, kv_key, CachePolicy, Record};
+use crate::jwks_cache::{self, fetch_document, CachePolicy};
+use crate::kv_cache::{self, Lease, Slot};
+use crate::kv_record::Record;
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, KeyValue};
 use crate::url::{self, HostAllowList, Url};
@@ -64,6 +66,12 @@ pub struct Provider {
     pub allowed_hosts: HostAllowList,
     /// Scopes every token must carry.
     pub required_scopes: Vec<String>,
+    /// Require `typ: at+jwt` (RFC 9068 §4).
+    pub require_at_jwt: bool,
+    /// Accept tokens that are recognisably OpenID Connect ID tokens.
+    pub accept_id_tokens: bool,
+    /// Forward `email` even when `email_verified` is not `true`.
+    pub trust_email: bool,
 }
 
 /// Picks the provider whose issuer equals the token's unverified `iss` exactly.
@@ -71,6 +79,9 @@ pub fn route<'a>(providers: &'a [Provider], iss: Option<&str>) -> Option<&'a Pro
     let iss = iss?;
     providers.iter().find(|p| p.issuer == iss)
 }
+
+/// KV key prefix of discovery records.
+pub const DISCOVERY_PREFIX: &str = "ftl-authz/oidc/";
 
 /// Validity of the discovered-metadata cache record; discovery documents change rarely.
 const METADATA_POLICY_TTL: u64 = 3600;
@@ -118,76 +129,57 @@ impl Provider {
     ) -> Result<Map<String, Value>, MetadataUnavailable> {
         let policy = CachePolicy {
             ttl_secs: METADATA_POLICY_TTL.max(policy.ttl_secs),
-            cooldown_secs: policy.cooldown_secs,
             stale_secs: METADATA_POLICY_STALE,
+            ..*policy
         };
-        let key = kv_key("ftl-authz/oidc/", &self.issuer);
-        let record = match ports.kv_get(&key) {
-            Ok(Some(b)) => Record::decode(&b).filter(|r| r.source == self.issuer),
-            Ok(None) => None,
-            Err(_) => {
-                log.warn("kv_read_failed");
-                None
-            }
+        let slot = Slot::new(DISCOVERY_PREFIX, &self.issuer, policy.record_key.as_ref());
+        let Ok(record) = kv_cache::load(ports, &slot, log) else {
+            // F3: a failing store cannot bound fetches across instances: fail closed.
+            return Err(MetadataUnavailable {
+                retry_after_secs: policy.cooldown_secs.max(1),
+            });
         };
         let cached = record
             .as_ref()
             .filter(|r| !r.payload.is_empty())
             .and_then(|r| json_object(&r.payload));
         let decision = jwks_cache::plan(record.as_ref(), cached.is_some(), false, &policy, now);
+        let mut attempted_at = record.as_ref().map_or(0, |r| r.attempted_at);
+        let mut retry_after_secs = None;
         if decision.fetch {
-            log.count_fetch();
-            let fetched = match self.discovery_url() {
-                Some(u) => fetch_document(ports, &u, &self.allowed_hosts, timeout_ms)
-                    .await
-                    .map_err(|e| e.as_str())
-                    .and_then(|body| self.filter_discovery(&body)),
-                None => Err("discovery_url_invalid"),
-            };
-            match fetched {
-                Ok(doc) => {
-                    let payload = Value::Object(doc.clone()).to_string().into_bytes();
-                    let fresh = Record {
-                        fetched_at: now,
-                        attempted_at: now,
-                        source: self.issuer.clone(),
-                        payload,
+            match kv_cache::take_lease(ports, &slot, &policy, now, log) {
+                Lease::Acquired => {
+                    log.count_fetch();
+                    let fetched = match self.discovery_url() {
+                        Some(u) => fetch_document(ports, &u, &self.allowed_hosts, timeout_ms)
+                            .await
+                            .map_err(|e| e.as_str())
+                            .and_then(|body| self.filter_discovery(&body)),
+                        None => Err("discovery_url_invalid"),
                     };
-                    if ports.kv_set(&key, &fresh.encode()).is_err() {
-                        log.warn("kv_write_failed");
-                    }
-                    return Ok(doc);
-                }
-                Err(reason) => {
-                    log.warn("discovery_fetch_failed");
-                    log.detail(reason);
-                    let failed = match &record {
-                        Some(r) => Record {
-                            attempted_at: now,
-                            ..r.clone()
-                        },
-                        None => Record {
-                            fetched_at: 0,
-                            attempted_at: now,
-                            source: self.issuer.clone(),
-                            payload: Vec::new(),
-                        },
-                    };
-                    if ports.kv_set(&key, &failed.encode()).is_err() {
-                        log.warn("kv_write_failed");
-                    }
-                    return match cached {
-                        Some(doc) if decision.usable => {
-                            if decision.expired {
-                                log.warn("discovery_stale");
-                            }
-                            Ok(doc)
+                    match fetched {
+                        Ok(doc) => {
+                            let fresh = Record {
+                                fetched_at: now,
+                                attempted_at: now,
+                                source: self.issuer.clone(),
+                                payload: Value::Object(doc.clone()).to_string().into_bytes(),
+                            };
+                            kv_cache::save(ports, &slot, &fresh, log);
+                            return Ok(doc);
                         }
-                        _ => Err(MetadataUnavailable {
-                            retry_after_secs: jwks_cache::retry_after(Some(&failed), &policy, now),
-                        }),
-                    };
+                        Err(reason) => {
+                            log.warn("discovery_fetch_failed");
+                            log.detail(reason);
+                            attempted_at = now;
+                        }
+                    }
                 }
+                Lease::Held { attempted_at: t } => {
+                    retry_after_secs =
+                        Some(kv_cache::retry_after_held(t, &policy, timeout_ms, now));
+                }
+                Lease::StoreFailed => retry_after_secs = Some(policy.cooldown_secs.max(1)),
             }
         }
         match cached {
@@ -198,7 +190,8 @@ impl Provider {
                 Ok(doc)
             }
             _ => Err(MetadataUnavailable {
-                retry_after_secs: jwks_cache::retry_after(record.as_ref(), &policy, now),
+                retry_after_secs: retry_after_secs
+                    .unwrap_or_else(|| kv_cache::retry_after(attempted_at, &policy, now)),
             }),
         }
     }
@@ -215,7 +208,7 @@ impl Provider {
             .and_then(Value::as_str)
             .ok_or("discovery_no_jwks_uri")?;
         let jwks_url = url::parse_secure(jwks).map_err(|_| "discovery_jwks_uri_invalid")?;
-        if !self.allowed_hosts.allows(jwks_url.host()) {
+        if !self.allowed_hosts.allows_url(&jwks_url) {
             return Err("discovery_jwks_host_not_allowed");
         }
         let mut out = Map::new();
@@ -258,7 +251,7 @@ impl Provider {
         doc.get("jwks_uri")
             .and_then(Value::as_str)
             .and_then(|s| url::parse_secure(s).ok())
-            .filter(|u| self.allowed_hosts.allows(u.host()))
+            .filter(|u| self.allowed_hosts.allows_url(u))
             .ok_or(MetadataUnavailable {
                 retry_after_secs: policy.cooldown_secs.max(1),
             })
@@ -330,11 +323,7 @@ impl Provider {
                     && self.token_endpoint.is_some();
                 if !complete {
                     let doc = self.discovered(ports, policy, timeout_ms, now, log).await?;
-                    for (k, v) in doc {
-                        if k != "issuer" {
-                            m.insert(k, v);
-                        }
-                    }
+                    republish_discovered(&mut m, doc, log);
                 }
                 let configured = [
                     ("authorization_endpoint", &self.authorize_endpoint),
@@ -362,6 +351,28 @@ impl Provider {
             );
         }
         Ok(m)
+    }
+}
+
+/// Copies a discovery document's members into RFC 8414 metadata. A URL member (`*_endpoint`,
+/// `jwks_uri`) is republished only when it passes the rule configured endpoints pass
+/// ([`url::parse_secure`]: https, or http on loopback; no user info, no fragment): this origin
+/// vouches for what it republishes, and MCP clients open `authorization_endpoint` in a browser
+/// (mcp-remote CVE-2025-6514 was an `authorization_endpoint` injection). A failing member is
+/// dropped with a `discovered_endpoint_dropped` warning naming it; so are records cached
+/// before this check existed.
+fn republish_discovered(m: &mut Map<String, Value>, mut doc: Map<String, Value>, log: &mut RequestLog) {
+    for name in COPIED_MEMBERS.iter().chain(core::iter::once(&"jwks_uri")) {
+        let Some(v) = doc.remove(*name) else {
+            continue;
+        };
+        let is_url = name.ends_with("_endpoint") || *name == "jwks_uri";
+        if is_url && !v.as_str().is_some_and(|s| url::parse_secure(s).is_ok()) {
+            log.warn("discovered_endpoint_dropped");
+            log.detail(*name);
+            continue;
+        }
+        m.insert((*name).to_string(), v);
     }
 }
 
@@ -404,8 +415,11 @@ mod tests {
             authorize_endpoint: None,
             token_endpoint: None,
             userinfo_endpoint: None,
-            allowed_hosts: HostAllowList::new(vec!["idp.example.com".into()]),
+            allowed_hosts: HostAllowList::new(&Url::parse(issuer).unwrap(), vec![]),
             required_scopes: vec![],
+            require_at_jwt: false,
+            accept_id_tokens: false,
+            trust_email: false,
         }
     }
 

@@ -29,6 +29,12 @@ pub struct ProviderVars {
     pub allowed_domains: &'static str,
     /// Scopes every token from this provider must carry.
     pub required_scopes: &'static str,
+    /// Require `typ: at+jwt` (RFC 9068 §4).
+    pub require_at_jwt: &'static str,
+    /// Accept tokens that are recognisably OpenID Connect ID tokens.
+    pub accept_id_tokens: &'static str,
+    /// Forward `email` even when `email_verified` is not true.
+    pub trust_email: &'static str,
 }
 
 macro_rules! provider_vars {
@@ -44,6 +50,9 @@ macro_rules! provider_vars {
             userinfo_endpoint: concat!($p, "userinfo_endpoint"),
             allowed_domains: concat!($p, "allowed_domains"),
             required_scopes: concat!($p, "required_scopes"),
+            require_at_jwt: concat!($p, "require_at_jwt"),
+            accept_id_tokens: concat!($p, "accept_id_tokens"),
+            trust_email: concat!($p, "trust_email"),
         }
     };
 }
@@ -82,6 +91,13 @@ pub const GATEWAY_TIMEOUT: &str = "auth_gateway_timeout_secs";
 pub const PROVIDER_TIMEOUT: &str = "auth_provider_timeout_secs";
 /// `auth_max_body_bytes`: request bodies above this size are refused (413).
 pub const MAX_BODY_BYTES: &str = "auth_max_body_bytes";
+/// `auth_max_inspect_bytes`: bodies that must be parsed are refused (413) above this size.
+pub const MAX_INSPECT_BYTES: &str = "auth_max_inspect_bytes";
+/// `auth_trust_forwarded_headers`: pass the client's proxy headers (`Forwarded`,
+/// `X-Forwarded-*`, `X-Real-IP`, ...) on instead of dropping them.
+pub const TRUST_FORWARDED_HEADERS: &str = "auth_trust_forwarded_headers";
+/// `auth_kv_record_key`: secret that authenticates the JWKS/discovery records in KV (HMAC).
+pub const KV_RECORD_KEY: &str = "auth_kv_record_key";
 
 /// Default of `auth_gateway_url` (the seed's value).
 pub const DEFAULT_GATEWAY_URL: &str = "http://ftl-mcp-gateway.spin.internal/mcp-internal";
@@ -103,7 +119,10 @@ pub static VARIABLES: &[(&str, &str, &str)] = &[
     (FORWARD_AUTHORIZATION, "false", "Forward the client's `Authorization` header to the gateway. Off by default: the MCP specification forbids token passthrough."),
     (GATEWAY_TIMEOUT, "300", "Timeout for the gateway's response headers, in seconds (1–3600); connecting is bounded by the same value, at most 10 s. Streams are not cut once headers arrive."),
     (PROVIDER_TIMEOUT, "5", "Timeout for JWKS and OpenID discovery fetches, in seconds (1–60)."),
-    (MAX_BODY_BYTES, "4194304", "Largest request body forwarded, in bytes (1024–16777216); larger bodies get `413`. Bodies that mention `initialize`/`_authContext` (or contain `\\u` escapes) are parsed, which takes up to ~100× their size in memory."),
+    (MAX_BODY_BYTES, "4194304", "Largest request body forwarded, in bytes (1024–16777216); larger bodies get `413`."),
+    (MAX_INSPECT_BYTES, "262144", "Largest body that is parsed, in bytes (1024–16777216, at most `auth_max_body_bytes`): bodies that mention `initialize`/`_authContext` or contain `\\u` escapes or NUL bytes must be parsed (to inject or strip `_authContext`), which takes up to ~110× their size in memory; larger ones get `413`."),
+    (TRUST_FORWARDED_HEADERS, "false", "Pass the client's `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `True-Client-IP` headers to the gateway. Off: they are dropped (any client can forge them); turn on only behind a proxy that overwrites them."),
+    (KV_RECORD_KEY, "", "Secret (Spin `secret = true`; 32–1024 printable ASCII characters, e.g. `openssl rand -base64 32`) that authenticates the cached JWKS and discovery records in the key-value store with HMAC-SHA256: a record someone else wrote is ignored. Empty: records are unauthenticated (a `kv_records_unauthenticated` warning each time one is written). Changing it refetches once."),
     // Provider slot 1 (the seed's names).
     ("auth_provider_type", "", "Provider 1 kind: `authkit` (WorkOS AuthKit; JWKS at `{issuer}/oauth2/jwks`, endpoints derived) or `oidc` (any OpenID Connect / OAuth 2 provider)."),
     ("auth_provider_name", "", "Provider 1 display name for `x-auth-provider` and `_authContext.provider`; defaults to the type."),
@@ -113,8 +132,11 @@ pub static VARIABLES: &[(&str, &str, &str)] = &[
     ("auth_provider_authorize_endpoint", "", "Provider 1 authorization endpoint for RFC 8414 metadata (AuthKit: derived; OIDC: discovered when empty)."),
     ("auth_provider_token_endpoint", "", "Provider 1 token endpoint for RFC 8414 metadata (AuthKit: derived; OIDC: discovered when empty)."),
     ("auth_provider_userinfo_endpoint", "", "Provider 1 userinfo endpoint for RFC 8414 metadata (optional)."),
-    ("auth_provider_allowed_domains", "", "Provider 1: extra hosts (comma-separated; `example.com` includes subdomains, `*.example.com` only subdomains) that JWKS and discovery URLs may use besides the issuer's host."),
+    ("auth_provider_allowed_domains", "", "Provider 1: extra hosts (comma-separated; `example.com` includes subdomains, `*.example.com` only subdomains; default port only) that JWKS and discovery URLs may use besides the issuer's exact host and port. Public and shared suffixes (`com`, `co.uk`, `github.io`, ...) are refused."),
     ("auth_provider_required_scopes", "", "Provider 1: scopes every token must carry (space- or comma-separated); missing ones get 403 `insufficient_scope`."),
+    ("auth_provider_require_at_jwt", "false", "Provider 1: accept only tokens with header `typ: at+jwt` (RFC 9068 §4). Off by default: many providers issue `typ: JWT` access tokens."),
+    ("auth_provider_accept_id_tokens", "false", "Provider 1: accept tokens that are recognisably OpenID Connect ID tokens (a `nonce` claim, or a `typ` naming an ID token). Off: they get 401."),
+    ("auth_provider_trust_email", "false", "Provider 1: forward the token's `email` in `_authContext` even when `email_verified` is not `true` (for providers that only issue verified addresses but omit the claim)."),
     // Provider slots 2 and 3: same meanings.
     ("auth_provider2_type", "", "Provider 2: as `auth_provider_type`. A slot is active when its type or issuer is set."),
     ("auth_provider2_name", "", "Provider 2: as `auth_provider_name`."),
@@ -126,6 +148,9 @@ pub static VARIABLES: &[(&str, &str, &str)] = &[
     ("auth_provider2_userinfo_endpoint", "", "Provider 2: as `auth_provider_userinfo_endpoint`."),
     ("auth_provider2_allowed_domains", "", "Provider 2: as `auth_provider_allowed_domains`."),
     ("auth_provider2_required_scopes", "", "Provider 2: as `auth_provider_required_scopes`."),
+    ("auth_provider2_require_at_jwt", "false", "Provider 2: as `auth_provider_require_at_jwt`."),
+    ("auth_provider2_accept_id_tokens", "false", "Provider 2: as `auth_provider_accept_id_tokens`."),
+    ("auth_provider2_trust_email", "false", "Provider 2: as `auth_provider_trust_email`."),
     ("auth_provider3_type", "", "Provider 3: as `auth_provider_type`."),
     ("auth_provider3_name", "", "Provider 3: as `auth_provider_name`."),
     ("auth_provider3_issuer", "", "Provider 3: as `auth_provider_issuer`."),
@@ -136,4 +161,7 @@ pub static VARIABLES: &[(&str, &str, &str)] = &[
     ("auth_provider3_userinfo_endpoint", "", "Provider 3: as `auth_provider_userinfo_endpoint`."),
     ("auth_provider3_allowed_domains", "", "Provider 3: as `auth_provider_allowed_domains`."),
     ("auth_provider3_required_scopes", "", "Provider 3: as `auth_provider_required_scopes`."),
+    ("auth_provider3_require_at_jwt", "false", "Provider 3: as `auth_provider_require_at_jwt`."),
+    ("auth_provider3_accept_id_tokens", "false", "Provider 3: as `auth_provider_accept_id_tokens`."),
+    ("auth_provider3_trust_email", "false", "Provider 3: as `auth_provider_trust_email`."),
 ];
