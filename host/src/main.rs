@@ -8,6 +8,7 @@
 mod loader;
 mod manifest;
 mod outbound;
+mod runtime_config;
 mod spin_host;
 mod variables;
 
@@ -42,6 +43,8 @@ Options:
   --manifest PATH             spin.toml: [variables], the component's variables, key_value_stores,
                               allowed_outbound_hosts, environment and http route
   --component ID              which component of the manifest (needed if it has several)
+  --runtime-config-file PATH  Spin runtime config: its [key_value_store.<label>] tables define
+                              the store labels besides `default` (all kept in memory here)
   --var NAME=VALUE            set an application variable (repeatable; wins over SPIN_VARIABLE_*)
   --route-internal NAME=URL   send http://NAME.spin.internal/... to URL, a loopback origin
   --allow-outbound PATTERN    allow a host beyond the manifest's allowed_outbound_hosts
@@ -59,6 +62,7 @@ struct Args {
     listen: Option<String>,
     manifest: Option<PathBuf>,
     component: Option<String>,
+    runtime_config: Option<PathBuf>,
     vars: Vec<(String, String)>,
     routes: Vec<String>,
     allow: Vec<String>,
@@ -82,6 +86,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>> {
             "--listen" => a.listen = Some(value()?),
             "--manifest" => a.manifest = Some(value()?.into()),
             "--component" => a.component = Some(value()?),
+            "--runtime-config-file" => a.runtime_config = Some(value()?.into()),
             "--var" => {
                 let v = value()?;
                 let (name, val) = v.split_once('=').with_context(|| format!("--var {v:?}: expected NAME=VALUE"))?;
@@ -280,15 +285,29 @@ fn build(args: &Args) -> Result<(Server, String)> {
         );
     }
 
+    // As in Spin: `default` always exists; any other label must be defined by the runtime
+    // config, or the app does not start.
+    let defined = match &args.runtime_config {
+        Some(path) => runtime_config::load(path)?,
+        None => runtime_config::KeyValueStores::new(),
+    };
     let allowed_stores: HashSet<String> = match &app {
         Some(app) => app.component.key_value_stores.iter().cloned().collect(),
-        None => ["default".to_string()].into(),
+        None => ["default".to_string()].into_iter().chain(defined.keys().cloned()).collect(),
     };
     for label in &allowed_stores {
-        if label != "default" {
-            bail!("unknown key_value_stores label {label:?} for component {component_id:?} (only \"default\" is defined here)");
+        if label != "default" && !defined.contains_key(label) {
+            bail!(
+                "unknown key_value_stores label {label:?} for component {component_id:?}: define it in a runtime config \
+                 ([key_value_store.{label}]) passed with --runtime-config-file"
+            );
         }
     }
+    let stores: HashMap<String, Arc<spin_host::Data>> = ["default".to_string()]
+        .into_iter()
+        .chain(defined.keys().cloned())
+        .map(|label| (label, Arc::default()))
+        .collect();
 
     let mut policy = outbound::Policy::default();
     if let Some(app) = &app {
@@ -325,7 +344,7 @@ fn build(args: &Args) -> Result<(Server, String)> {
     let pre = ProxyPre::new(pre).with_context(|| format!("{} is not a wasi:http proxy component", wasm.display()))?;
 
     let shared = Arc::new(Shared {
-        stores: [("default".to_string(), Arc::default())].into(),
+        stores,
         allowed_stores,
         variables: resolver,
     });

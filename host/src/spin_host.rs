@@ -1,7 +1,7 @@
 //! `fermyon:spin/key-value@2.0.0` and `fermyon:spin/variables@2.0.0`, as Spin implements them
 //! (crates `spin-factor-key-value` and `spin-factor-variables`): a store the component was not
-//! granted in `key_value_stores` gives `access-denied`; only the `default` store exists, kept
-//! in memory for the life of the host and shared by every instance.
+//! granted in `key_value_stores` gives `access-denied`; the stores are `default` and those the
+//! runtime config defines, kept in memory for the life of the host and shared by every instance.
 
 use crate::variables::{GetError, Resolver};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -25,7 +25,7 @@ pub struct OpenStore(Arc<Data>);
 
 /// State shared by all requests.
 pub struct Shared {
-    /// Store label → contents. Only `default` is defined, as in a Spin app without runtime config.
+    /// Store label → contents: `default`, plus the labels of `--runtime-config-file`.
     pub stores: HashMap<String, Arc<Data>>,
     /// Labels the component may open (`key_value_stores`).
     pub allowed_stores: HashSet<String>,

@@ -14,7 +14,7 @@ VARIABLES = [
 ]
 
 
-def write_manifest(path, defaults: dict[str, str], *, required=(), kv=("default",), allowed=("http://127.0.0.1:*", "http://*.spin.internal")):
+def write_manifest(path, defaults: dict[str, str], *, required=(), kv=("mcp_authorizer",), allowed=("http://127.0.0.1:*", "http://*.spin.internal")):
     lines = ["spin_manifest_version = 2", "[application]", 'name = "e2e"', "[variables]"]
     for name in VARIABLES:
         if name in required:
@@ -67,15 +67,39 @@ def test_required_variable_without_value_stops_startup(tmp_path, new_provider):
     assert "required variables have no value: auth_provider_issuer" in r.stderr
 
 
-def test_store_not_granted_degrades_caching_not_authentication(tmp_path, start_host, new_provider, gateway, client):
+def test_store_not_granted_fails_closed_without_provider_fetches(tmp_path, start_host, new_provider, gateway, client):
     p = new_provider()
     m = write_manifest(tmp_path / "spin.toml", config.authorizer_vars(p), kv=())
     h = start_host({}, manifest=m)
     token = tokens.mint(p.issuer, config.AUDIENCE)
     for _ in range(3):
+        r = send(h, client, token)
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"]
+    # Without the store (Spin answers access-denied) nothing could bound fetches across
+    # instances, so there are none (issue 13 item 3), and the log says why, at error level.
+    assert p.jwks_fetches() == 0
+    assert '"kv_read_failed"' in h.output()
+    assert gateway.requests == []
+
+
+def test_manifest_granting_only_default_still_works_with_a_warning(tmp_path, start_host, new_provider, gateway, client):
+    p = new_provider()
+    m = write_manifest(tmp_path / "spin.toml", config.authorizer_vars(p), kv=("default",))
+    h = start_host({}, manifest=m)
+    token = tokens.mint(p.issuer, config.AUDIENCE)
+    for _ in range(2):
         assert send(h, client, token).status_code == 200
-    # Without the store (Spin answers access-denied), every request fetches the keys.
-    assert p.jwks_fetches() == 3
+    assert p.jwks_fetches() == 1
+    assert "kv_store_shared" in h.output()
+
+
+def test_private_store_label_needs_the_runtime_config(tmp_path, new_provider):
+    p = new_provider()
+    m = write_manifest(tmp_path / "spin.toml", config.authorizer_vars(p))
+    r = run_host(["--manifest", str(m), "--listen", "127.0.0.1:0"])
+    assert r.returncode == 1
+    assert 'unknown key_value_stores label "mcp_authorizer"' in r.stderr
 
 
 def test_allowed_outbound_hosts_are_enforced(tmp_path, start_host, new_provider, gateway, client):

@@ -15,6 +15,7 @@ WASM = pathlib.Path(
     os.environ.get("MCP_AUTHORIZER_WASM", REPO / "target" / "wasm32-wasip1" / "release" / "ftl_mcp_authorizer.wasm")
 )
 MANIFEST = REPO / "spin.toml"
+RUNTIME_CONFIG = REPO / "runtime-config.toml"  # defines the `mcp_authorizer` store label
 COMPONENT = os.environ.get("MCP_AUTHORIZER_COMPONENT", "mcp-authorizer")  # its id in spin.toml
 MAX_LIFETIME_S = 900
 
@@ -28,8 +29,10 @@ class Host:
         allow_outbound: list[str] | None = None,
         env: dict[str, str] | None = None,
         manifest: pathlib.Path | None | str = "repo",
+        runtime_config: pathlib.Path | None | str = "repo",
     ):
-        """`manifest`: "repo" uses the repository's spin.toml when there is one; None, none."""
+        """`manifest`: "repo" uses the repository's spin.toml when there is one; None, none.
+        `runtime_config`: "repo" passes the repository's runtime-config.toml with a manifest."""
         args = [str(HOST_BIN), "--wasm", str(WASM), "--listen", "127.0.0.1:0", "--exit-after", str(MAX_LIFETIME_S)]
         if manifest == "repo":
             manifest = MANIFEST if MANIFEST.exists() else None
@@ -37,6 +40,10 @@ class Host:
             args += ["--manifest", str(manifest)]
             if COMPONENT and pathlib.Path(manifest) == MANIFEST:
                 args += ["--component", COMPONENT]
+            if runtime_config == "repo":
+                runtime_config = RUNTIME_CONFIG if RUNTIME_CONFIG.exists() else None
+            if runtime_config is not None:
+                args += ["--runtime-config-file", str(runtime_config)]
         for name, value in variables.items():
             args += ["--var", f"{name}={value}"]
         for name, url in (routes or {}).items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,6 +20,8 @@ class MockProvider:
         self._jwks = keys or tokens.jwks()
         self.hits: Counter[str] = Counter()  # path → requests answered (failures included)
         self.failing = False  # True: every request gets 503
+        self.delay_s = 0.0  # wait this long before answering (a slow provider)
+        self.dribble_s = 0.0  # send the body one byte at a time, this long apart
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,6 +34,8 @@ class MockProvider:
                     provider.hits[path] += 1
                     failing = provider.failing
                     doc = provider._document(path)
+                if provider.delay_s:
+                    time.sleep(provider.delay_s)
                 if failing:
                     return self._send(503, {"error": "temporarily_unavailable"})
                 if doc is None:
@@ -43,7 +48,16 @@ class MockProvider:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if not provider.dribble_s:
+                    self.wfile.write(body)
+                    return
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(provider.dribble_s)
+                except OSError:
+                    pass  # the client gave up: that is the point of the test
 
             def log_message(self, *args):  # keep the test output quiet
                 pass
