@@ -20,6 +20,7 @@ fn context() -> AuthContext {
         authenticated_user: Some("user_1".into()),
         email: None,
         provider: "authkit".into(),
+        issuer: "https://tenant.authkit.app".into(),
         client_id: Some("client_1".into()),
         scopes: vec!["read".into()],
     }

@@ -177,6 +177,7 @@ fn auth_context_injected_into_initialize() {
             "authenticated_user": "user_123",
             "email": "user@example.com",
             "provider": "authkit",
+            "issuer": ISSUER,
             "client_id": "client_abc",
             "scopes": ["read", "write"]
         })

@@ -47,6 +47,7 @@ fn context() -> AuthContext {
         authenticated_user: Some("user_1".into()),
         email: Some("u@example.com".into()),
         provider: "authkit".into(),
+        issuer: "https://tenant.authkit.app".into(),
         client_id: Some("client_1".into()),
         scopes: vec!["read".into()],
     }

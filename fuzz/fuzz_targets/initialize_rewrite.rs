@@ -40,6 +40,7 @@ fn identity(shape: u8, body: &[u8]) -> AuthContext {
         } else {
             "authkit".into()
         },
+        issuer: "https://tenant.authkit.app".into(),
         client_id: (shape & 8 != 0).then(|| "client\"\\\u{0}\u{2028}".into()),
         scopes: if shape & 16 != 0 {
             vec![text, "read".into()]

@@ -20,7 +20,8 @@ use std::task::{Context, Poll, Waker};
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use jose::KeySet;
 use gateway::ports::{
-    Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random, Variables,
+    Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random,
+    VariableError, Variables,
 };
 use ring::signature::Ed25519KeyPair;
 
@@ -175,8 +176,8 @@ impl KeyValue for World {
 }
 
 impl Variables for World {
-    fn variable(&self, name: &str) -> Option<String> {
-        self.vars.get(name).cloned()
+    fn variable(&self, name: &str) -> Result<Option<String>, VariableError> {
+        Ok(self.vars.get(name).cloned())
     }
 }
 

@@ -6,7 +6,10 @@
 //! the same way):
 //!
 //! * a client-supplied `_authContext` in any other message's `params` is removed (the name is
-//!   reserved by this gateway);
+//!   reserved by this gateway), as is one in `params._meta` or in an object of array `params`;
+//!   deeper ones (`params.arguments._authContext`) are a tool's own data and pass unchanged:
+//!   MCP servers read the identity only from `params._authContext` of `initialize` (or from
+//!   the `x-auth-*` headers);
 //! * a body with duplicate member names is normalized (last one wins), so a "first wins"
 //!   parser upstream cannot be shown a different `method` or `params` than the one checked here.
 //!
@@ -26,6 +29,15 @@
 //! refused ([`Refusal::Malformed`], HTTP 400), never forwarded: other parsers (JavaScript's,
 //! Python's) accept some of those and would read a client-chosen `_authContext`. A body over the
 //! size cap is refused as a whole ([`Refusal::TooLarge`], HTTP 413), whatever it contains.
+//!
+//! **Not JSON-RPC, refused** ([`Refusal::Invalid`], HTTP 400, `-32600`): a batch element that
+//! is itself an array (a nested batch, JSON-RPC 2.0 §6), and an `initialize` whose `params` is
+//! not an object (§4.2: by-name params; this gateway could not inject into it, and a server
+//! mapping positional params might read a client-chosen `_authContext`).
+//!
+//! **Bounded memory.** Parsing peaks at up to ~110× the body's size, so bodies that must be
+//! inspected are refused above a separate, smaller limit ([`inspect_within`],
+//! `auth_max_inspect_bytes`, 256 KiB by default: real `initialize` bodies are under 4 KiB).
 //!
 //! Duplicate member names are detected while the `Value` is built (one map search per member,
 //! O(log n)), not by a second pass: the parse is `jose::json`'s walk, keeping the last value.
@@ -47,6 +59,11 @@ pub enum Refusal {
     Malformed,
     /// It is larger than the cap: 413.
     TooLarge,
+    /// It must be inspected and is larger than the inspection limit: 413.
+    TooLargeToInspect,
+    /// It parses but is not a JSON-RPC shape this gateway can vouch for (a nested batch, an
+    /// `initialize` with non-object `params`): 400, JSON-RPC invalid request.
+    Invalid,
 }
 
 /// The identity as injected.
@@ -58,6 +75,10 @@ pub struct AuthContext {
     pub email: Option<String>,
     /// The provider's display name.
     pub provider: String,
+    /// `iss` of the verified token: with `authenticated_user`, the identity is the pair
+    /// (`issuer`, `authenticated_user`), as a `sub` is unique only within its issuer (OpenID
+    /// Connect Core §2).
+    pub issuer: String,
     /// `client_id` (else `azp`, else `sub`).
     pub client_id: Option<String>,
     /// Granted scopes.
@@ -72,6 +93,7 @@ impl AuthContext {
         m.insert("authenticated_user".into(), opt(&self.authenticated_user));
         m.insert("email".into(), opt(&self.email));
         m.insert("provider".into(), Value::String(self.provider.clone()));
+        m.insert("issuer".into(), Value::String(self.issuer.clone()));
         m.insert("client_id".into(), opt(&self.client_id));
         m.insert(
             "scopes".into(),
@@ -143,19 +165,35 @@ fn check_member_names(obj: &Map<String, Value>) -> Result<(), Refusal> {
     }
 }
 
+/// Removes forged members from `params` and from `params._meta` (protocol metadata an SDK may
+/// merge); returns whether it removed one.
+fn strip_params(params: &mut Map<String, Value>) -> bool {
+    let mut changed = remove_auth_context(params);
+    for (name, meta) in params.iter_mut() {
+        if let (true, Value::Object(meta)) = (folds_to(name, "_meta"), meta) {
+            changed |= remove_auth_context(meta);
+        }
+    }
+    changed
+}
+
 /// Applies the rules to one JSON-RPC message: injects `context` into an `initialize`, removes
 /// client-sent `_authContext` members (all of them when `context` is `None`); returns whether
 /// the message changed.
 fn rewrite_message(message: &mut Value, context: Option<&AuthContext>) -> Result<bool, Refusal> {
-    let Some(obj) = message.as_object_mut() else {
-        return Ok(false);
+    let obj = match message {
+        Value::Object(obj) => obj,
+        // JSON-RPC 2.0 §6: batch elements are objects; a nested batch is not JSON-RPC, and a
+        // server that flattens it would read members this gateway never checked.
+        Value::Array(_) => return Err(Refusal::Invalid),
+        _ => return Ok(false),
     };
     check_member_names(obj)?;
     let is_initialize = obj.get("method").and_then(Value::as_str) == Some("initialize");
     let inject = context.filter(|_| is_initialize);
     match (obj.get_mut("params"), inject) {
         (Some(Value::Object(params)), Some(ctx)) => {
-            remove_auth_context(params);
+            strip_params(params);
             params.insert(AUTH_CONTEXT_MEMBER.into(), ctx.to_value());
             Ok(true)
         }
@@ -165,8 +203,20 @@ fn rewrite_message(message: &mut Value, context: Option<&AuthContext>) -> Result
             obj.insert("params".into(), Value::Object(params));
             Ok(true)
         }
-        (Some(Value::Object(params)), None) => Ok(remove_auth_context(params)),
-        // Array params cannot carry a named member; leave the (invalid) request alone.
+        // `initialize` takes named params (MCP); there is nowhere to put the identity.
+        (Some(_), Some(_)) => Err(Refusal::Invalid),
+        (Some(Value::Object(params)), None) => Ok(strip_params(params)),
+        // Positional params: no member is reserved, but an object among them could be read
+        // by a server mapping positions to names; strip it there too.
+        (Some(Value::Array(items)), None) => {
+            let mut changed = false;
+            for item in items.iter_mut() {
+                if let Value::Object(o) = item {
+                    changed |= strip_params(o);
+                }
+            }
+            Ok(changed)
+        }
         _ => Ok(false),
     }
 }
@@ -175,16 +225,32 @@ fn rewrite_message(message: &mut Value, context: Option<&AuthContext>) -> Result
 /// `Ok(None)` to forward `body` byte for byte, `Ok(Some(rewritten))`, or `Err` to refuse the
 /// request. `context` is the verified identity to inject into `initialize` requests, `None` when
 /// authentication is disabled (then every `_authContext` is removed and none is injected).
+/// As [`inspect_within`] with the parse limit equal to `max_bytes`.
 pub fn inspect(
     body: &[u8],
     context: Option<&AuthContext>,
     max_bytes: usize,
+) -> Result<Option<Vec<u8>>, Refusal> {
+    inspect_within(body, context, max_bytes, max_bytes)
+}
+
+/// As [`inspect`], refusing ([`Refusal::TooLargeToInspect`]) a body that must be parsed and is
+/// longer than `max_parse_bytes`: the parse's peak memory is then at most ~110 ×
+/// `max_parse_bytes`, whatever `max_bytes` allows for bodies forwarded unparsed.
+pub fn inspect_within(
+    body: &[u8],
+    context: Option<&AuthContext>,
+    max_bytes: usize,
+    max_parse_bytes: usize,
 ) -> Result<Option<Vec<u8>>, Refusal> {
     if body.len() > max_bytes {
         return Err(Refusal::TooLarge);
     }
     if !must_inspect(body) {
         return Ok(None);
+    }
+    if body.len() > max_parse_bytes {
+        return Err(Refusal::TooLargeToInspect);
     }
     let (mut value, duplicates) = parse_checked(body).map_err(|_| Refusal::Malformed)?;
     let mut changed = false;
@@ -226,6 +292,7 @@ mod tests {
             authenticated_user: Some("user_1".into()),
             email: Some("u@example.com".into()),
             provider: "authkit".into(),
+            issuer: "https://tenant.authkit.app".into(),
             client_id: Some("client_1".into()),
             scopes: vec!["read".into()],
         }
@@ -471,6 +538,42 @@ mod tests {
         let (value, duplicates) = parse_checked(br#"{"a":[{"b":1},{"b":2}],"c":1.5}"#).unwrap();
         assert!(!duplicates);
         assert_eq!(value, serde_json::json!({"a":[{"b":1},{"b":2}],"c":1.5}));
+    }
+
+    #[test]
+    fn nested_batch_and_positional_initialize_are_refused() {
+        for body in [
+            &br#"[[{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_authContext":{}}}]]"#[..],
+            br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":[{"_authContext":{}}]}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":"x"}"#,
+        ] {
+            assert_eq!(inspect(body, Some(&ctx()), MAX_PARSE_BYTES), Err(Refusal::Invalid));
+        }
+        // Positional params of another method: the forged member is stripped from its objects.
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"x","params":[{"_authContext":1,"a":2}]}"#;
+        let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+        assert_eq!(out["params"], serde_json::json!([{"a":2}]));
+        // `_meta` is stripped; tool arguments are data and pass unchanged.
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_meta":{"_authContext":1,"k":2}}}"#;
+        let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+        assert_eq!(out["params"]["_meta"], serde_json::json!({"k":2}));
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"_authContext":1}}}"#;
+        assert_eq!(rewrite_body(body, &ctx()), None);
+    }
+
+    #[test]
+    fn bodies_to_inspect_have_a_smaller_limit() {
+        let mut body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"pad":""#.to_vec();
+        body.resize(4096, b'a');
+        body.extend_from_slice(b"\"}}");
+        assert_eq!(
+            inspect_within(&body, Some(&ctx()), MAX_PARSE_BYTES, 4096),
+            Err(Refusal::TooLargeToInspect)
+        );
+        assert!(inspect_within(&body, Some(&ctx()), MAX_PARSE_BYTES, 8192).is_ok());
+        // A body that needs no parse is not limited by it.
+        let plain = vec![b' '; 8192];
+        assert_eq!(inspect_within(&plain, None, MAX_PARSE_BYTES, 1024), Ok(None));
     }
 
     #[test]

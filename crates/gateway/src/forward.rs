@@ -15,11 +15,24 @@
 //! JSON-RPC parse error. Every error body is JSON-RPC 2.0 with `"id": null`.
 //!
 //! Request headers: end-to-end headers pass (Accept, Content-Type, Mcp-Session-Id,
-//! MCP-Protocol-Version, Last-Event-ID, ...). Dropped: hop-by-hop headers (RFC 9110 §7.6.1, and
-//! any named in `Connection`), `Host` and `Content-Length` (set by the adapter), `Expect`,
-//! Spin's `spin-*` headers, every incoming `x-auth-*` header (then set from the verified
-//! identity), and `Authorization` (MCP authorization §Token Passthrough forbids passing the
-//! client's token on; `auth_forward_authorization=true` opts in).
+//! MCP-Protocol-Version, Last-Event-ID, ...). Dropped:
+//! * hop-by-hop headers (RFC 9110 §7.6.1, and any named in `Connection`), `Host` and
+//!   `Content-Length` (set by the adapter), `Expect`, Spin's `spin-*` headers;
+//! * every incoming `x-auth-*` header (then set from the verified identity), and every header
+//!   whose name contains `_`, as nginx does by default (`underscores_in_headers off`): CGI,
+//!   WSGI (PEP 3333), PHP and Rack read `x_auth_user_id` and `x-auth-user-id` as one variable;
+//! * `Authorization` (MCP authorization §Token Passthrough forbids passing the client's token
+//!   on; `auth_forward_authorization=true` opts in) and `Cookie` (an ambient credential this
+//!   gateway did not verify; MCP Streamable HTTP identifies sessions by `Mcp-Session-Id`);
+//! * path-override headers (`X-Original-URL`, `X-Rewrite-URL`): some frameworks route by them,
+//!   which would move the request off `auth_gateway_url`'s path;
+//! * client proxy headers (`Forwarded`, `X-Forwarded-*`, `X-Real-IP`, ...; [`PROXY_HEADERS`])
+//!   unless `auth_trust_forwarded_headers=true`: any client can write them, so an upstream
+//!   would log or authorize by a forged address (as Envoy without `xff_num_trusted_hops`).
+//!
+//! The query string passes on, minus any `access_token` parameter (RFC 6750 §2.3; MCP
+//! authorization forbids tokens in the query): with `Authorization` stripped, that would be
+//! the token reaching the MCP server anyway.
 
 use serde_json::{json, Value};
 
@@ -45,6 +58,48 @@ const HOP_BY_HOP: &[&str] = &[
     "proxy-authorization",
     "proxy-authenticate",
 ];
+
+/// Client proxy headers dropped unless `auth_trust_forwarded_headers` (besides every
+/// `x-forwarded-*`): RFC 7239 `Forwarded` and the de-facto client-address headers.
+pub const PROXY_HEADERS: &[&str] = &[
+    "forwarded",
+    "x-real-ip",
+    "true-client-ip",
+    "x-client-ip",
+    "x-cluster-client-ip",
+    "cf-connecting-ip",
+    "fastly-client-ip",
+    "client-ip",
+];
+
+/// Whether `lower` is a client proxy header (see [`PROXY_HEADERS`]).
+fn is_proxy_header(lower: &str) -> bool {
+    lower.starts_with("x-forwarded-") || PROXY_HEADERS.contains(&lower)
+}
+
+/// Whether one `&`-separated query item is the RFC 6750 §2.3 `access_token` parameter, in any
+/// spelling a server's decoder reads as that name (percent-encoded, any ASCII case, or
+/// `;`-separated as older form decoders split).
+fn is_access_token_param(item: &str) -> bool {
+    item.split(';').any(|part| {
+        let name = part.split('=').next().unwrap_or("");
+        let mut decoded = Vec::with_capacity(name.len());
+        let mut bytes = name.bytes();
+        while let Some(b) = bytes.next() {
+            let hex = |c: u8| char::from(c).to_digit(16);
+            if b == b'%' {
+                let mut rest = bytes.clone();
+                if let (Some(h), Some(l)) = (rest.next().and_then(hex), rest.next().and_then(hex)) {
+                    decoded.push((h * 16 + l) as u8);
+                    bytes = rest;
+                    continue;
+                }
+            }
+            decoded.push(b);
+        }
+        decoded.eq_ignore_ascii_case(b"access_token")
+    })
+}
 
 /// Connecting to the gateway never waits longer than this (it is normally in-process).
 pub const MAX_CONNECT_TIMEOUT_MS: u64 = 10_000;
@@ -76,6 +131,7 @@ pub struct ForwardPlan {
     /// Timeout for the response headers (not for the body: streams may idle).
     pub first_byte_timeout_ms: u64,
     max_body_bytes: usize,
+    max_inspect_bytes: usize,
     /// Why a non-empty body cannot be vouched for (content coding or charset), if so.
     unsupported_body: Option<&'static str>,
     headers: Vec<(String, Vec<u8>)>,
@@ -165,11 +221,21 @@ impl ForwardPlan {
                     .and_then(|v| v.trim().parse::<u64>().ok());
                 continue;
             }
+            if lower.contains('_') {
+                log.detail("underscore_header_dropped");
+                continue;
+            }
+            if is_proxy_header(&lower) && !config.trust_forwarded_headers {
+                log.detail("proxy_header_dropped");
+                continue;
+            }
             let dropped = lower.is_empty()
                 || !lower.bytes().all(is_tchar)
                 || is_hop_by_hop(&lower, &tokens)
-                || lower == "host"
-                || lower == "expect"
+                || matches!(
+                    lower.as_str(),
+                    "host" | "expect" | "cookie" | "x-original-url" | "x-rewrite-url"
+                )
                 || lower.starts_with("x-auth-")
                 || lower.starts_with("spin-")
                 || lower == config.trace_header
@@ -199,8 +265,9 @@ impl ForwardPlan {
             }
             AuthContext {
                 authenticated_user: id.subject.clone(),
-                email: id.email.clone(),
+                email: forwarded_email(id, provider, &mut log),
                 provider: provider.name.clone(),
+                issuer: id.issuer.clone(),
                 client_id: id.client_id.clone(),
                 scopes: id.scopes.clone(),
             }
@@ -209,8 +276,16 @@ impl ForwardPlan {
 
         let mut path_and_query = config.gateway.path().to_string();
         if let Some(q) = req.query() {
-            path_and_query.push('?');
-            path_and_query.push_str(q);
+            let mut first = true;
+            for item in q.split('&') {
+                if is_access_token_param(item) {
+                    log.warn("query_access_token_dropped");
+                    continue;
+                }
+                path_and_query.push(if first { '?' } else { '&' });
+                path_and_query.push_str(item);
+                first = false;
+            }
         }
         let mut response_extra = response_extra;
         response_extra.push((config.trace_header.clone(), trace_id.to_string()));
@@ -224,6 +299,7 @@ impl ForwardPlan {
             connect_timeout_ms: config.gateway_timeout_ms.min(MAX_CONNECT_TIMEOUT_MS),
             first_byte_timeout_ms: config.gateway_timeout_ms,
             max_body_bytes: config.max_body_bytes,
+            max_inspect_bytes: config.max_inspect_bytes,
             unsupported_body,
             headers,
             context,
@@ -299,8 +375,13 @@ impl ForwardPlan {
             refused.reason = reason;
             return Err(refused);
         }
-        auth_context::inspect(buffered, self.context.as_ref(), self.max_body_bytes)
-            .map_err(|r| self.refusal(r))
+        auth_context::inspect_within(
+            buffered,
+            self.context.as_ref(),
+            self.max_body_bytes,
+            self.max_inspect_bytes,
+        )
+        .map_err(|r| self.refusal(r))
     }
 
     fn refusal(&self, refusal: Refusal) -> BodyRefused {
@@ -312,6 +393,14 @@ impl ForwardPlan {
             Refusal::TooLarge => BodyRefused {
                 response: self.local_response(413, refusal_body(-32600, "Request body too large")),
                 reason: "request_body_too_large",
+            },
+            Refusal::TooLargeToInspect => BodyRefused {
+                response: self.local_response(413, refusal_body(-32600, "Request body too large")),
+                reason: "request_body_too_large_to_inspect",
+            },
+            Refusal::Invalid => BodyRefused {
+                response: self.local_response(400, refusal_body(-32600, "Invalid Request")),
+                reason: "request_body_not_jsonrpc",
             },
         }
     }
@@ -378,6 +467,7 @@ impl ForwardPlan {
                 -32001,
             ),
         };
+        let complete = complete && buffered.len() <= self.max_inspect_bytes;
         let mut r = match jsonrpc_error(buffered, complete, code, description) {
             Some(body) => Response {
                 status,
@@ -413,6 +503,25 @@ impl ForwardPlan {
     pub fn finish<P: Log + Clock>(&mut self, ports: &P, status: u16, reason: &'static str) {
         self.log.set_reason(reason);
         ports.log_line(&self.log.render(status, ports.now_millis()));
+    }
+}
+
+/// The `email` to present as the user's: only a verified one (`email_verified: true`, OpenID
+/// Connect Core §5.1; the string `"true"` as some providers send it), unless the provider is
+/// configured to trust its addresses (`auth_provider_trust_email`). An unverified address is
+/// not an identity (§5.7): anyone can register one they do not own at many providers.
+fn forwarded_email(id: &Identity, provider: &Provider, log: &mut RequestLog) -> Option<String> {
+    let email = id.email.as_ref()?;
+    let verified = match id.claims.get("email_verified") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s == "true",
+        _ => false,
+    };
+    if verified || provider.trust_email {
+        Some(email.clone())
+    } else {
+        log.detail("unverified_email_not_forwarded");
+        None
     }
 }
 
@@ -476,6 +585,16 @@ fn jsonrpc_error(body: &[u8], complete: bool, code: i64, message: &str) -> Optio
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_token_query_parameter_spellings() {
+        for item in ["access_token=x", "ACCESS_TOKEN=x", "access%5Ftoken=x", "access%5ftoken", "a=1;access_token=x"] {
+            assert!(is_access_token_param(item), "{item}");
+        }
+        for item in ["access_token_hint=x", "token=x", "x=access_token", "%zz", "%"] {
+            assert!(!is_access_token_param(item), "{item}");
+        }
+    }
 
     #[test]
     fn jsonrpc_error_shapes() {

@@ -26,12 +26,27 @@ pub trait KeyValue {
     fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), KvError>;
 }
 
+/// Why a variable could not be read. Distinct from "undefined": a variable that exists but
+/// cannot be read (a Vault or Azure Key Vault provider failing, a template whose application
+/// variable has no value) must fail closed, never fall back to its default, because for policy
+/// variables the default is the permissive choice (no required scopes, CORS `*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariableError {
+    /// The host refused the name (Spin `error::invalid-name`).
+    InvalidName,
+    /// The variables provider failed to produce the value (Spin `error::provider`).
+    Provider,
+    /// Any other host error (Spin `error::other`).
+    Other,
+}
+
 /// Read access to configuration variables (Spin's `fermyon:spin/variables@2.0.0`).
 pub trait Variables {
-    /// The variable's value; `None` when it is undefined or cannot be read. The core then
-    /// applies the variable's default; an empty value also means "default", except for
-    /// `auth_cors_allowed_origins`, where empty explicitly disables CORS.
-    fn variable(&self, name: &str) -> Option<String>;
+    /// `Ok(Some(value))`; `Ok(None)` when the variable is undefined (Spin `error::undefined`),
+    /// for which the core applies the variable's default (an empty value also means "default",
+    /// except for `auth_cors_allowed_origins`, where empty explicitly disables CORS); `Err` when
+    /// it exists but cannot be read, which the core turns into a 500 naming the variable.
+    fn variable(&self, name: &str) -> Result<Option<String>, VariableError>;
 }
 
 /// Wall-clock time.

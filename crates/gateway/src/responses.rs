@@ -104,13 +104,33 @@ pub fn challenge(status: u16, challenge: &Challenge<'_>) -> Response {
     r
 }
 
-/// A JSON document response (`200`).
+/// A JSON document response (`200`) that is the same for every request: publicly cacheable.
 pub fn json_document(body: Vec<u8>) -> Response {
     Response {
         status: 200,
         headers: vec![
             ("content-type".into(), "application/json".into()),
             ("cache-control".into(), "public, max-age=300".into()),
+        ],
+        body,
+    }
+}
+
+/// The request headers a document derived from the request depends on (see
+/// [`crate::discovery::request_origin`]).
+pub const DERIVED_VARY: &str = "Host, X-Forwarded-Host, X-Forwarded-Proto";
+
+/// A JSON document (`200`) built from the request's `Host`/`X-Forwarded-*` (RFC 9728 metadata
+/// without `auth_resource_url`): `private`, so no shared cache stores one client's variant for
+/// everyone (web-cache poisoning; several CDNs ignore `Vary`), and `Vary` naming those headers
+/// for the caches that may store it (RFC 9111 §4.1).
+pub fn json_document_derived(body: Vec<u8>) -> Response {
+    Response {
+        status: 200,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("cache-control".into(), "private, max-age=300".into()),
+            ("vary".into(), DERIVED_VARY.into()),
         ],
         body,
     }
