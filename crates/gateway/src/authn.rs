@@ -184,9 +184,10 @@ pub async fn authenticate<'c, P: KeyValue + HttpClient>(
         audiences: Some(provider.audiences.clone()),
         leeway_secs: config.leeway_secs,
         require_exp: true,
-        // jose defaults until the per-provider switches (issue 13 item 9) are wired in.
-        require_access_token_type: false,
-        accept_id_tokens: false,
+        // RFC 9068 §4 typing, opt-in per provider (`auth_provider_require_at_jwt`); ID tokens
+        // are refused unless the provider opts in (`auth_provider_accept_id_tokens`).
+        require_access_token_type: provider.require_at_jwt,
+        accept_id_tokens: provider.accept_id_tokens,
     };
     // The token is not needed afterwards: its claims move into the identity, uncopied.
     let identity = token
