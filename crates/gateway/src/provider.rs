@@ -367,9 +367,9 @@ fn republish_discovered(m: &mut Map<String, Value>, mut doc: Map<String, Value>,
             continue;
         };
         let is_url = name.ends_with("_endpoint") || *name == "jwks_uri";
-        if is_url && !v.as_str().is_some_and(|s| url::parse_secure(s).is_ok()) {
+        if is_url && v.as_str().is_none_or(|s| url::parse_secure(s).is_err()) {
             log.warn("discovered_endpoint_dropped");
-            log.detail(*name);
+            log.detail(name);
             continue;
         }
         m.insert((*name).to_string(), v);
