@@ -20,6 +20,13 @@ def test_gateway_gets_identity_headers_and_never_the_token(host, gateway, client
         "X-Auth-Client-Id": "evil",
         "X-Auth-Provider": "evil",
         "X-Auth-Extra": "spoofed",
+        # WSGI/CGI servers read these as X-Auth-User-Id (review F4): every underscore name is dropped.
+        "X_Auth_User_Id": "admin",
+        # Client proxy headers (F14) and other credentials (F18) are dropped by default.
+        "X-Forwarded-For": "127.0.0.1",
+        "X-Real-IP": "10.0.0.1",
+        "Forwarded": "for=10.0.0.1",
+        "Cookie": "session=abc",
     }
     r = mcp_http.post(client, host.url + config.MCP_PATH + "?tenant=a&x=1", mcp_http.initialize(), token=token, headers=spoofed)
     assert r.status_code == 200, r.text
@@ -30,6 +37,8 @@ def test_gateway_gets_identity_headers_and_never_the_token(host, gateway, client
     assert seen.header("x-auth-scopes") == ["read write"]
     assert seen.header("x-auth-provider") == ["mock"]
     assert seen.header("x-auth-extra") == [], "a client-sent x-auth-* header reached the gateway"
+    for name in ("x_auth_user_id", "x-forwarded-for", "x-real-ip", "forwarded", "cookie"):
+        assert seen.header(name) == [], f"client-sent {name} reached the gateway"
     assert seen.header("authorization") == []
     assert all(token not in v for _, v in seen.headers)
     assert token.encode() not in seen.body
@@ -43,7 +52,8 @@ def test_gateway_gets_identity_headers_and_never_the_token(host, gateway, client
 
 
 def test_initialize_gets_auth_context(host, gateway, client, mint, provider):
-    token = mint(sub="user-5", client_id="client-5", scope="read", email="five@example.com")
+    # `email` is forwarded only when the provider marks it verified (review F13).
+    token = mint(sub="user-5", client_id="client-5", scope="read", email="five@example.com", email_verified=True)
     forged = {"authenticated_user": "admin", "provider": "forged"}
     r = mcp_http.post(client, host.url + config.MCP_PATH, mcp_http.initialize(_authContext=forged), token=token)
     assert r.status_code == 200, r.text
@@ -53,6 +63,7 @@ def test_initialize_gets_auth_context(host, gateway, client, mint, provider):
     assert ctx["authenticated_user"] == "user-5"
     assert ctx["email"] == "five@example.com"
     assert ctx["provider"] == "mock"
+    assert ctx["issuer"] == provider.issuer
     assert ctx.get("client_id") == "client-5"
     assert ctx.get("scopes") in (["read"], "read")
     # The rest of the params are untouched.
