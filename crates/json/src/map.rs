@@ -264,22 +264,26 @@ pub(crate) fn dedup(entries: &mut Vec<Pair>, keep_last: bool) -> bool {
     {
         return false;
     }
-    let name = |i: usize| entries.get(i).map(|(k, _)| k.as_str());
-    // Sorted by (name, position): equal names become adjacent runs, earliest first.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| name(a).cmp(&name(b)).then(a.cmp(&b)));
+    // Sorted by name (bytes: the cheapest comparison), equal names become adjacent runs; in a
+    // run, the smallest position is the first occurrence and the largest the last.
+    let mut order: Vec<(&[u8], usize)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_bytes(), i))
+        .collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut moves = Vec::new();
     let mut dropped = Vec::new();
-    for run in order.chunk_by(|&a, &b| name(a) == name(b)) {
-        if let [first, rest @ .., last] = run {
-            if !keep_last {
-                return true;
-            }
-            moves.push((*first, *last));
-            dropped.extend_from_slice(rest);
-            dropped.push(*last);
+    for run in order.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        if !keep_last {
+            return true;
         }
+        let positions = run.iter().map(|&(_, i)| i);
+        let first = positions.clone().min().unwrap_or(0);
+        moves.push((first, positions.clone().max().unwrap_or(0)));
+        dropped.extend(positions.filter(|&i| i != first));
     }
+    drop(order);
     if moves.is_empty() {
         return false;
     }
