@@ -55,6 +55,10 @@ fn first_list_item(value: &str) -> &str {
 ///
 /// Used **only** for URLs in discovery documents and challenges, never for the expected
 /// audience: those headers are client-controlled (see [`crate::variables::RESOURCE_URL`]).
+/// A document built from them is served `private` with `Vary` naming them
+/// ([`crate::responses::json_document_derived`]), so no shared cache hands one client's
+/// variant to another (review F7). `auth_trust_forwarded_headers` does not apply here: it
+/// governs what reaches the upstream, and a client misleading itself harms no one else.
 pub fn request_origin(req: &RequestHead) -> Option<String> {
     let host = req
         .header("x-forwarded-host")
