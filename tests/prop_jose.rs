@@ -137,10 +137,16 @@ proptest! {
     }
 
     #[test]
-    fn cache_record_from_arbitrary_key_objects(keys in prop::collection::vec(arb_object(), 0..6), version in arb_json()) {
-        let doc = serde_json::to_vec(&json!({"mcp-authorizer-keyset": version, "keys": keys})).unwrap();
+    fn cache_record_from_arbitrary_bytes_after_the_magic(body in prop::collection::vec(any::<u8>(), 0..600)) {
+        // The binary record (version 2): whatever follows the magic, no panic, bounded
+        // allocation, and what parses re-encodes to itself.
+        let mut doc = b"mcp-authorizer-keyset/2\n".to_vec();
+        doc.extend_from_slice(&body);
         let allocs = measure(|| KeySet::from_cache_record(&doc));
         within_bound("KeySet::from_cache_record", doc.len(), allocs);
+        if let Ok(set) = KeySet::from_cache_record(&doc) {
+            prop_assert_eq!(KeySet::from_cache_record(&set.to_cache_record()), Ok(set));
+        }
     }
 }
 

@@ -102,10 +102,11 @@ fn add_mod(a: &Limbs, b: &Limbs, p: &Limbs) -> Limbs {
 }
 
 /// `(a · b) mod p` for `a, b < p`, by double-and-add over the bits of `b`, most significant
-/// first: at most 384 doublings and additions.
+/// first, from its highest non-zero limb: at most 384 doublings and additions.
 fn mul_mod(a: &Limbs, b: &Limbs, p: &Limbs) -> Limbs {
     let mut acc = [0u64; 7];
-    for limb in b.iter().rev() {
+    let used = b.iter().rposition(|limb| *limb != 0).map_or(0, |top| top + 1);
+    for limb in b.iter().take(used).rev() {
         for bit in (0..64).rev() {
             acc = add_mod(&acc, &acc, p);
             if (limb >> bit) & 1 == 1 {
