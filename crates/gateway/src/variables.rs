@@ -98,6 +98,10 @@ pub const MAX_INSPECT_BYTES: &str = "auth_max_inspect_bytes";
 pub const TRUST_FORWARDED_HEADERS: &str = "auth_trust_forwarded_headers";
 /// `auth_kv_record_key`: secret that authenticates the JWKS/discovery records in KV (HMAC).
 pub const KV_RECORD_KEY: &str = "auth_kv_record_key";
+/// `auth_policy`: per-tool authorization rules ([`crate::policy::Policy`]).
+pub const POLICY: &str = "auth_policy";
+/// `auth_scope_implies`: scope hierarchy ([`crate::policy::ScopeHierarchy`]).
+pub const SCOPE_IMPLIES: &str = "auth_scope_implies";
 
 /// Default of `auth_gateway_url` (the seed's value).
 pub const DEFAULT_GATEWAY_URL: &str = "http://ftl-mcp-gateway.spin.internal/mcp-internal";
@@ -123,6 +127,8 @@ pub static VARIABLES: &[(&str, &str, &str)] = &[
     (MAX_INSPECT_BYTES, "262144", "Largest body that is parsed, in bytes (1024–16777216, at most `auth_max_body_bytes`): bodies that mention `initialize`/`_authContext` or contain `\\u` escapes or NUL bytes must be parsed (to inject or strip `_authContext`), which takes up to ~110× their size in memory; larger ones get `413`."),
     (TRUST_FORWARDED_HEADERS, "false", "Pass the client's `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `True-Client-IP` headers to the gateway. Off: they are dropped (any client can forge them); turn on only behind a proxy that overwrites them."),
     (KV_RECORD_KEY, "", "Secret (Spin `secret = true`; 32–1024 printable ASCII characters, e.g. `openssl rand -base64 32`) that authenticates the cached JWKS and discovery records in the key-value store with HMAC-SHA256: a record someone else wrote is ignored. Empty: records are unauthenticated (a `kv_records_unauthenticated` warning each time one is written). Changing it refetches once."),
+    (POLICY, "", "Per-tool authorization (see Per-tool authorization): rules `METHOD[:NAME] -> SCOPES [if CLAIM=VALUE and CLAIM~VALUE]` (or `-> allow`, `-> deny`) separated by `;` or newlines, `*` globs, first match wins, plus `default allow` or `default deny` (deny when omitted). `initialize`, `ping` and notifications are always allowed. Empty: off, only the server-wide scopes apply. A policy that does not parse fails every request with `500`."),
+    (SCOPE_IMPLIES, "", "Scope hierarchy: `SCOPE=IMPLIED SCOPES` items separated by `;`, e.g. `mcp:admin=mcp:write; mcp:write=mcp:read`, applied transitively to a token's scopes before the required scopes and the policy are checked. Empty: scopes imply nothing."),
     // Provider slot 1 (the seed's names).
     ("auth_provider_type", "", "Provider 1 kind: `authkit` (WorkOS AuthKit; JWKS at `{issuer}/oauth2/jwks`, endpoints derived) or `oidc` (any OpenID Connect / OAuth 2 provider)."),
     ("auth_provider_name", "", "Provider 1 display name for `x-auth-provider` and `_authContext.provider`; defaults to the type."),

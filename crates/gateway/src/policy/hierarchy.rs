@@ -8,7 +8,7 @@
 //! server-wide required scopes and the per-tool policy alike. Challenges keep naming the
 //! scopes as written (the narrowest that satisfy), never the expansion.
 
-use super::syntax::{is_scope_token, items, Fault, SyntaxError, Words, MAX_RULES};
+use super::syntax::{is_scope_token, items, split_at_byte, Fault, SyntaxError, Words, MAX_RULES};
 
 /// Parsed `auth_scope_implies`: (broader scope, the text listing the scopes it implies).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -34,7 +34,7 @@ impl<'a> ScopeHierarchy<'a> {
             if index > MAX_RULES {
                 return Err(error(Fault::TooManyRules));
             }
-            let (broad, implied) = item.split_once('=').ok_or(error(Fault::MissingEquals))?;
+            let (broad, implied) = split_at_byte(item, b'=').ok_or(error(Fault::MissingEquals))?;
             let broad = broad.trim_ascii();
             if !is_scope_token(broad) {
                 return Err(error(Fault::InvalidScope));

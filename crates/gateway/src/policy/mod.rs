@@ -24,6 +24,9 @@
 //! 6. For a [`is_list_method`] request: [`filter_body`] for `application/json` responses, an
 //!    [`SseFilter`] for `text/event-stream` ones.
 
+mod error;
+mod glob;
+mod headers;
 mod hierarchy;
 mod list_filter;
 mod matcher;
@@ -31,12 +34,11 @@ mod mcp_request;
 mod sse;
 mod syntax;
 
+pub use glob::glob;
+pub use headers::{check_headers, headers_required, HeaderMismatch, HEADER_MISMATCH_CODE};
 pub use hierarchy::{Granted, ScopeHierarchy};
 pub use list_filter::{filter_body, filter_value, is_list_method, DropReason, Filtered};
-pub use matcher::{glob, Caller, Denial, Verdict};
-pub use mcp_request::{
-    check_headers, headers_required, messages, parse_body, HeaderMismatch, McpMessage,
-    MessageError, HEADER_MISMATCH_CODE,
-};
+pub use matcher::{Caller, Denial, Verdict, FORBIDDEN_CODE};
+pub use mcp_request::{messages, parse_body, McpMessage, MessageError};
 pub use sse::{SseFilter, Unfilterable, DEFAULT_MAX_EVENT_BYTES};
 pub use syntax::{always_allowed, name_member, Fault, Grant, Policy, Rule, SyntaxError, MAX_RULES};
