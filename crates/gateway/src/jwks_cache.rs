@@ -20,7 +20,7 @@
 //! [`MAX_REDIRECTS`] redirects, only to the same origin, and each `GET` is bounded as a whole
 //! by the provider timeout (the adapter enforces an overall deadline, not only idle timeouts).
 
-use jose::KeySet;
+use jose::{KeySet, Skipped};
 use crate::kv_cache::{self, Lease, Slot};
 use crate::kv_record::RecordKey;
 use crate::log::RequestLog;
@@ -131,7 +131,9 @@ pub async fn fetch_document<H: HttpClient>(
     allowed: &HostAllowList,
     timeout_ms: u64,
 ) -> Result<Vec<u8>, FetchError> {
-    if !allowed.allows(url.host()) {
+    // Host and port (issue 13 item 11): every caller checked already; this keeps the rule
+    // where the request is made.
+    if !allowed.allows_url(url) {
         return Err(FetchError::HostNotAllowed);
     }
     let mut current = url.clone();
@@ -249,7 +251,7 @@ pub async fn keys_for<P: KeyValue + HttpClient>(
         match lease {
             Lease::Acquired => {
                 log.count_fetch();
-                match fetch_keys(ports, &req).await {
+                match fetch_keys(ports, &req, log).await {
                     Ok(keys) => {
                         let fresh = Record {
                             fetched_at: req.now,
@@ -301,10 +303,16 @@ pub async fn keys_for<P: KeyValue + HttpClient>(
     }
 }
 
-/// Fetches and parses the JWK Set; the error is a fixed reason for the log.
-async fn fetch_keys<H: HttpClient>(http: &H, req: &KeysRequest<'_>) -> Result<KeySet, &'static str> {
+/// Fetches and parses the JWK Set; the error is a fixed reason for the log. Keys the set
+/// leaves out (off-curve, ROCA, unsupported, past the 64-key cap) are logged: a warning and
+/// the first reasons, so an operator sees why a `kid` the provider publishes is unknown here.
+async fn fetch_keys<H: HttpClient>(
+    http: &H,
+    req: &KeysRequest<'_>,
+    log: &mut RequestLog,
+) -> Result<KeySet, &'static str> {
     match fetch_document(http, req.jwks_uri, req.allowed, req.timeout_ms).await {
-        Ok(body) => match KeySet::from_jwks_json(&body) {
+        Ok(body) => match parse_keys(&body, log) {
             Ok(keys) if !keys.is_empty() => Ok(keys),
             _ => Err("jwks_invalid"),
         },
@@ -312,10 +320,33 @@ async fn fetch_keys<H: HttpClient>(http: &H, req: &KeysRequest<'_>) -> Result<Ke
     }
 }
 
+/// Parses a fetched JWK Set, logging what it left out.
+fn parse_keys(body: &[u8], log: &mut RequestLog) -> Result<KeySet, jose::Error> {
+    let mut skipped = Skipped::default();
+    let keys = KeySet::from_jwks_json_reporting(body, &mut skipped);
+    if skipped.count > 0 {
+        log.warn("jwks_keys_skipped");
+        for (_, reason) in &skipped.reasons {
+            log.detail(reason.description());
+        }
+    }
+    keys
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_a_jwk_set_leaves_out_are_logged_not_silently_dropped() {
+        let mut log = RequestLog::new(0, "GET");
+        // An entry that is not an object and an EC key whose point is not on P-256.
+        let body = br#"{"keys":[5,{"kty":"EC","crv":"P-256","kid":"bad","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","y":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE"}]}"#;
+        let keys = parse_keys(body, &mut log);
+        assert!(keys.map_or(true, |k| k.is_empty()));
+        assert!(log.warnings().contains(&"jwks_keys_skipped"));
+    }
 
     const P: CachePolicy = CachePolicy {
         ttl_secs: 300,
