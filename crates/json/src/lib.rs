@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod convert;
 mod macros;
 pub mod map;
 mod number;
@@ -35,22 +36,45 @@ mod parse;
 mod value;
 mod write;
 
+pub use convert::ToValue;
 pub use map::Map;
 pub use number::Number;
 pub use parse::{parse, parse_object, Duplicates, Fault, MAX_NESTING};
-pub use value::Value;
-pub use write::{write_string, write_value};
+pub use value::{Index, Value};
+pub use write::{write_string, write_value, WriteJson};
 
 use core::convert::Infallible;
 
+/// What [`from_slice`] and [`from_str`] can produce: [`Value`], or [`Map`] for a document that
+/// must be an object (so that serde_json's `from_slice::<Value>(..)` spelling compiles).
+pub trait FromValue: Sized {
+    /// `value` as `Self`, or [`Fault::Syntax`] when it is the wrong JSON type.
+    fn from_value(value: Value) -> Result<Self, Fault>;
+}
+
+impl FromValue for Value {
+    fn from_value(value: Value) -> Result<Value, Fault> {
+        Ok(value)
+    }
+}
+
+impl FromValue for Map {
+    fn from_value(value: Value) -> Result<Map, Fault> {
+        match value {
+            Value::Object(map) => Ok(map),
+            _ => Err(Fault::Syntax),
+        }
+    }
+}
+
 /// Parses one JSON text (RFC 8259 §2) as serde_json's `from_slice::<Value>` would: nesting up
 /// to [`MAX_NESTING`], the last of repeated member names kept (in the first one's position).
-pub fn from_slice(bytes: &[u8]) -> Result<Value, Fault> {
-    parse(bytes, MAX_NESTING, Duplicates::KeepLast).map(|(value, _)| value)
+pub fn from_slice<T: FromValue>(bytes: &[u8]) -> Result<T, Fault> {
+    parse(bytes, MAX_NESTING, Duplicates::KeepLast).and_then(|(value, _)| T::from_value(value))
 }
 
 /// As [`from_slice`], for text.
-pub fn from_str(text: &str) -> Result<Value, Fault> {
+pub fn from_str<T: FromValue>(text: &str) -> Result<T, Fault> {
     from_slice(text.as_bytes())
 }
 
@@ -58,13 +82,13 @@ pub fn from_str(text: &str) -> Result<Value, Fault> {
 ///
 /// Cannot fail: the `Result` only keeps serde_json's call sites (`.ok()`,
 /// `.unwrap_or_default()`, `.map_err(..)`) compiling unchanged.
-pub fn to_vec(value: &Value) -> Result<Vec<u8>, Infallible> {
+pub fn to_vec<T: WriteJson + ?Sized>(value: &T) -> Result<Vec<u8>, Infallible> {
     to_string(value).map(String::into_bytes)
 }
 
 /// `value` as compact JSON text; see [`to_vec`].
-pub fn to_string(value: &Value) -> Result<String, Infallible> {
+pub fn to_string<T: WriteJson + ?Sized>(value: &T) -> Result<String, Infallible> {
     let mut out = String::new();
-    write_value(&mut out, value);
+    value.write_json(&mut out);
     Ok(out)
 }

@@ -2,11 +2,9 @@
 
 /// Builds a [`Value`](crate::Value) from JSON-like syntax, as serde_json's `json!`:
 /// `null`, arrays `[...]`, objects `{"name": value, ...}` with string-literal names, nested
-/// freely, and any expression with a `Value::from` conversion (`true`, `7`, `"s"`, a `String`,
-/// a `Value`, an `Option`...). Trailing commas are accepted.
-///
-/// Unlike serde_json's, an expression is converted with `Value::from(expr)`, so it is moved,
-/// not borrowed (write `&s` or `s.clone()` to keep a `String`), and names must be literals.
+/// freely, and any expression whose type is [`ToValue`](crate::ToValue) (`true`, `7`, `"s"`, a
+/// `String`, a `Value`, an `Option`, a slice...), converted by reference as serde_json does, so
+/// nothing is moved. Trailing commas are accepted. Names must be string literals.
 #[macro_export]
 macro_rules! json {
     // Array elements, accumulated as expressions.
@@ -23,7 +21,7 @@ macro_rules! json {
         $crate::json!(@array [$($done,)* $crate::json!({$($inner)*}),] $($($rest)*)?)
     };
     (@array [$($done:expr,)*] $next:expr $(, $($rest:tt)*)?) => {
-        $crate::json!(@array [$($done,)* $crate::Value::from($next),] $($($rest)*)?)
+        $crate::json!(@array [$($done,)* $crate::ToValue::to_value(&$next),] $($($rest)*)?)
     };
 
     // Object members, inserted into `$map` one by one.
@@ -41,7 +39,7 @@ macro_rules! json {
         $crate::json!(@object $map $($($rest)*)?);
     };
     (@object $map:ident $name:literal : $value:expr $(, $($rest:tt)*)?) => {
-        $map.insert(::std::string::String::from($name), $crate::Value::from($value));
+        $map.insert(::std::string::String::from($name), $crate::ToValue::to_value(&$value));
         $crate::json!(@object $map $($($rest)*)?);
     };
 
@@ -60,7 +58,7 @@ macro_rules! json {
         })
     };
     ($other:expr) => {
-        $crate::Value::from($other)
+        $crate::ToValue::to_value(&$other)
     };
 }
 
@@ -92,5 +90,20 @@ mod tests {
         assert_eq!(json!(7), Value::from(7));
         assert_eq!(json!([1, 2,]), json!([1, 2]));
         assert_eq!(json!("s".to_owned() + "t"), "st");
+    }
+
+    #[test]
+    fn json_macro_borrows_its_expressions_as_serde_json_does() {
+        let name = String::from("n");
+        let keys: Vec<Value> = vec![json!({"kid": "a"})];
+        let refs: &[&Value] = &[&keys[0]];
+        let doc = json!({"name": name, "keys": keys, "refs": refs, "first": keys[0]["kid"],
+            "opt": Some(3u8), "none": None::<&str>, "arr": [1u8, 2u8], "unit": ()});
+        // Still usable: nothing was moved.
+        assert_eq!((name.len(), keys.len()), (1, 1));
+        assert_eq!(
+            crate::to_string(&doc).unwrap(),
+            r#"{"name":"n","keys":[{"kid":"a"}],"refs":[{"kid":"a"}],"first":"a","opt":3,"none":null,"arr":[1,2],"unit":null}"#
+        );
     }
 }

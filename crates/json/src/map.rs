@@ -370,6 +370,8 @@ impl PartialEq for Map {
     }
 }
 
+impl Eq for Map {}
+
 /// `{"name": value, …}`, as serde_json's `Debug`.
 impl fmt::Debug for Map {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -383,6 +385,14 @@ impl core::ops::Index<&str> for Map {
 
     fn index(&self, name: &str) -> &Value {
         self.get(name).unwrap_or(&crate::value::NULL)
+    }
+}
+
+/// Member `name` for assignment, inserted as `null` (last) when missing (serde_json panics
+/// there; this crate never panics).
+impl core::ops::IndexMut<&str> for Map {
+    fn index_mut(&mut self, name: &str) -> &mut Value {
+        self.entry(name).or_insert(Value::Null)
     }
 }
 

@@ -281,6 +281,9 @@ impl PartialEq for Number {
     }
 }
 
+/// Reflexive: there is no NaN to compare.
+impl Eq for Number {}
+
 /// Writes the JSON text of the number.
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -5,7 +5,7 @@ use core::fmt;
 use crate::{Map, Number};
 
 /// Any JSON value (RFC 8259 §3).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Value {
     /// `null`.
     #[default]
@@ -152,21 +152,102 @@ impl fmt::Display for Value {
     }
 }
 
-/// Member `name`, or `null` for a missing member or a non-object (as serde_json).
-impl core::ops::Index<&str> for Value {
-    type Output = Value;
+/// What a [`Value`] can be indexed by, as in serde_json: a member name (`str`, `String`, or a
+/// reference to one) or an array position (`usize`).
+pub trait Index: index::Sealed {
+    #[doc(hidden)]
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value>;
+    #[doc(hidden)]
+    fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value;
+}
 
-    fn index(&self, name: &str) -> &Value {
-        self.get(name).unwrap_or(&NULL)
+mod index {
+    pub trait Sealed {}
+    impl Sealed for str {}
+    impl Sealed for String {}
+    impl Sealed for usize {}
+    impl<T: ?Sized + Sealed> Sealed for &T {}
+}
+
+impl Index for str {
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+        v.get(self)
+    }
+
+    /// A missing member is inserted as `null`; a value that is not an object first becomes an
+    /// empty one (serde_json does that for `null` and panics otherwise).
+    fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
+        match v {
+            Value::Object(map) => &mut map[self],
+            other => {
+                *other = Value::Object(Map::new());
+                self.index_or_insert(other)
+            }
+        }
     }
 }
 
-/// Element `i`, or `null` out of range or for a non-array (as serde_json).
-impl core::ops::Index<usize> for Value {
+impl Index for String {
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+        self.as_str().index_into(v)
+    }
+
+    fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
+        self.as_str().index_or_insert(v)
+    }
+}
+
+impl Index for usize {
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+        v.as_array()?.get(*self)
+    }
+
+    /// A value that is not an array first becomes an empty one, and a short array is padded
+    /// with `null` (serde_json panics in both cases).
+    fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
+        match v {
+            Value::Array(items) => {
+                if items.len() <= *self {
+                    items.resize(*self + 1, Value::Null);
+                }
+                match items.get_mut(*self) {
+                    Some(item) => item,
+                    // Unreachable after the resize; a detached slot keeps this total.
+                    None => Box::leak(Box::new(Value::Null)),
+                }
+            }
+            other => {
+                *other = Value::Array(Vec::new());
+                self.index_or_insert(other)
+            }
+        }
+    }
+}
+
+impl<T: ?Sized + Index> Index for &T {
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+        (**self).index_into(v)
+    }
+
+    fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
+        (**self).index_or_insert(v)
+    }
+}
+
+/// `v["name"]`, `v[0]`: the member or element, or `null` when absent or `v` has no such part
+/// (as serde_json).
+impl<I: Index> core::ops::Index<I> for Value {
     type Output = Value;
 
-    fn index(&self, i: usize) -> &Value {
-        self.as_array().and_then(|a| a.get(i)).unwrap_or(&NULL)
+    fn index(&self, i: I) -> &Value {
+        i.index_into(self).unwrap_or(&NULL)
+    }
+}
+
+/// `v["name"] = …`, `v[0] = …`: see [`Index`]'s implementations (never panics).
+impl<I: Index> core::ops::IndexMut<I> for Value {
+    fn index_mut(&mut self, i: I) -> &mut Value {
+        i.index_or_insert(self)
     }
 }
 
@@ -329,5 +410,29 @@ mod tests {
         assert_eq!(v.to_string(), r#"{"s":"x","n":7,"neg":-3,"b":true,"a":[1,null],"o":{}}"#);
         let collected: Value = [Value::from(1u8)].into_iter().collect();
         assert_eq!(collected, crate::json!([1]));
+        let key = String::from("s");
+        assert_eq!(v[&key], "x");
+        assert_eq!(v[&&key[..]], "x");
+    }
+
+    #[test]
+    fn index_assignment_inserts_and_never_panics() {
+        let mut v = Value::Null;
+        v["a"] = Value::from(1);
+        v["a"] = Value::from(2);
+        v["b"]["c"] = Value::from(true);
+        assert_eq!(crate::to_string(&v).unwrap(), r#"{"a":2,"b":{"c":true}}"#);
+        // Where serde_json panics: a string indexed by name, an array indexed past its end.
+        let mut s = Value::from("x");
+        s["k"] = Value::Null;
+        assert_eq!(s, crate::json!({"k": null}));
+        let mut a = crate::json!([1]);
+        a[2] = Value::from(3);
+        assert_eq!(a, crate::json!([1, null, 3]));
+        let mut m = Map::new();
+        m["x"] = Value::from(1);
+        assert_eq!(crate::to_vec(&m).unwrap(), br#"{"x":1}"#);
+        assert_eq!(crate::from_slice::<Map>(br#"{"x":1}"#), Ok(m));
+        assert_eq!(crate::from_slice::<Map>(b"[1]"), Err(crate::Fault::Syntax));
     }
 }

@@ -1,6 +1,6 @@
 //! Compact JSON text (RFC 8259), escaped exactly as serde_json escapes it.
 
-use crate::Value;
+use crate::{Map, Value};
 
 /// Appends `value` as compact JSON: no whitespace, members in map order, numbers as their
 /// text. Strings are escaped as by [`write_string`].
@@ -25,18 +25,45 @@ pub fn write_value(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (name, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(out, name);
-                out.push(':');
-                write_value(out, item);
-            }
-            out.push('}');
+        Value::Object(map) => write_map(out, map),
+    }
+}
+
+fn write_map(out: &mut String, map: &Map) {
+    out.push('{');
+    for (i, (name, item)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
         }
+        write_string(out, name);
+        out.push(':');
+        write_value(out, item);
+    }
+    out.push('}');
+}
+
+/// What [`crate::to_vec`] and [`crate::to_string`] write: a [`Value`] or a [`Map`] (serde_json
+/// takes any `Serialize`; these are the two the project writes).
+pub trait WriteJson {
+    /// Appends compact JSON, as [`write_value`].
+    fn write_json(&self, out: &mut String);
+}
+
+impl WriteJson for Value {
+    fn write_json(&self, out: &mut String) {
+        write_value(out, self);
+    }
+}
+
+impl WriteJson for Map {
+    fn write_json(&self, out: &mut String) {
+        write_map(out, self);
+    }
+}
+
+impl<T: WriteJson + ?Sized> WriteJson for &T {
+    fn write_json(&self, out: &mut String) {
+        (**self).write_json(out);
     }
 }
 

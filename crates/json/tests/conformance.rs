@@ -228,7 +228,7 @@ fn nesting_stops_where_serde_json_stops() {
         let theirs = serde_json::from_str::<serde_json::Value>(&objects).is_ok();
         assert_eq!(ours(objects.as_bytes()).is_ok(), theirs, "{depth} objects");
     }
-    assert_eq!(json::from_slice(b"[[1]]").unwrap(), json::json!([[1]]));
+    assert_eq!(json::from_slice::<Value>(b"[[1]]").unwrap(), json::json!([[1]]));
 }
 
 #[test]

@@ -95,7 +95,7 @@ proptest! {
         prop_assert_eq!(json::to_string(&ours).unwrap(), text.clone());
         prop_assert_eq!(ours.to_string(), text);
         let pretty = serde_json::to_string_pretty(&v).unwrap();
-        prop_assert!(same(&json::from_str(&pretty).unwrap(), &v));
+        prop_assert!(same(&json::from_str::<Value>(&pretty).unwrap(), &v));
     }
 
     /// A document mutated by one byte is accepted or refused as serde_json does, and read alike.
@@ -177,7 +177,7 @@ proptest! {
         };
         let exact = if neg { -magnitude } else { magnitude };
         let want = exact.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
-        let v = json::from_str(&text).unwrap();
+        let v: Value = json::from_str(&text).unwrap();
         prop_assert_eq!(v.as_number().unwrap().integer_part(), want, "{}", text);
     }
 
@@ -185,7 +185,7 @@ proptest! {
     #[test]
     fn integer_part_matches_float_truncation(f in -9.0e15f64..9.0e15) {
         let text = serde_json::to_string(&f).unwrap();
-        let v = json::from_str(&text).unwrap();
+        let v: Value = json::from_str(&text).unwrap();
         prop_assert_eq!(v.as_number().unwrap().integer_part(), f as i64, "{}", text);
     }
 }
