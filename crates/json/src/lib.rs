@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod convert;
+mod dedup;
 mod macros;
 pub mod map;
 mod number;

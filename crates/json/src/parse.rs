@@ -5,7 +5,8 @@
 //! leniency (comments, trailing commas, lone surrogates, repeated names read differently by
 //! different parsers) is a parser differential an attacker can use.
 
-use crate::map::{dedup, Map};
+use crate::dedup::dedup;
+use crate::map::Map;
 use crate::number::{self, Number};
 use crate::Value;
 
