@@ -470,6 +470,8 @@ fn forward(
             return;
         }
     };
+    // A list call under a per-tool policy: its answer is filtered on the way back.
+    let mut filter = plan.response_filter(&buffered);
     let body: &[u8] = rewritten.as_deref().unwrap_or(&buffered);
     let content_length = if body.is_empty() && plan.original_content_length.is_none() {
         // A body-less request (GET/DELETE): keep what the client said.
@@ -521,7 +523,13 @@ fn forward(
     drop(request);
 
     let status = response.status();
-    let headers = plan.response_headers(&response.headers().entries());
+    let mut headers = plan.response_headers(&response.headers().entries());
+    if let Some(f) = filter.as_mut() {
+        if f.start(header_value(&headers, "content-type").as_deref()) {
+            // The filtered body has another length: let the host frame it.
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
+        }
+    }
     let outgoing = OutgoingResponse::new(fields_from(&headers));
     let _ = outgoing.set_status_code(status);
     let Ok(client_body) = outgoing.body() else {
@@ -540,13 +548,27 @@ fn forward(
     match IncomingBodyReader::of_response(&response) {
         Some(upstream) => {
             let mut client_gone = false;
+            let mut filtered = Vec::new();
             while let Some(chunk) = upstream.read() {
-                if !write_all(&client_stream, &chunk) {
+                let data: &[u8] = match filter.as_mut() {
+                    Some(f) => {
+                        filtered.clear();
+                        f.feed(&chunk, &mut filtered, plan.log_mut());
+                        &filtered
+                    }
+                    None => &chunk,
+                };
+                if !write_all(&client_stream, data) {
                     client_gone = true;
                     break;
                 }
             }
             let upstream_failed = upstream.finish_failed();
+            if let (Some(f), false, false) = (filter.as_mut(), client_gone, upstream_failed) {
+                filtered.clear();
+                f.finish(&mut filtered, plan.log_mut());
+                client_gone = !write_all(&client_stream, &filtered);
+            }
             drop(client_stream);
             if client_gone {
                 reason = "client_disconnected";

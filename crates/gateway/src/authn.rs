@@ -195,11 +195,8 @@ pub async fn authenticate<'c, P: KeyValue + HttpClient>(
         .map_err(Rejection::Token)?;
     log.set_sub(identity.subject.as_deref());
 
-    if !provider
-        .required_scopes
-        .iter()
-        .all(|s| identity.scopes.contains(s))
-    {
+    // Scope hierarchies count (MCP 2026-07-28 authorization): `mcp:admin` may imply `mcp:read`.
+    if !crate::authorize::has_required_scopes(config, &identity.scopes, &provider.required_scopes) {
         return Err(Rejection::InsufficientScope {
             required: provider.required_scopes.join(" "),
         });

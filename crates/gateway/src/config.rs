@@ -99,6 +99,11 @@ pub struct Config {
     pub max_inspect_bytes: usize,
     /// `auth_trust_forwarded_headers`: pass client `Forwarded`/`X-Forwarded-*`/`X-Real-IP` on.
     pub trust_forwarded_headers: bool,
+    /// `auth_policy`, as written (parsed per use by [`crate::policy::Policy::parse`]; the
+    /// gateway checks it before anything else, so a bad policy fails every request).
+    pub policy: String,
+    /// `auth_scope_implies`, as written ([`crate::policy::ScopeHierarchy::parse`]).
+    pub scope_implies: String,
 }
 
 /// The error for a variable that exists but cannot be read.
@@ -382,6 +387,8 @@ impl Config {
             .unwrap_or(usize::MAX)
             .min(max_body_bytes);
         let trust_forwarded_headers = parse_bool(vars, TRUST_FORWARDED_HEADERS, false)?;
+        let policy = read(vars, POLICY)?;
+        let scope_implies = read(vars, SCOPE_IMPLIES)?;
 
         let providers = if enabled {
             providers::load_providers(vars, resource_url.as_deref())?
@@ -410,17 +417,31 @@ impl Config {
             max_body_bytes,
             max_inspect_bytes,
             trust_forwarded_headers,
+            policy,
+            scope_implies,
         })
     }
 
-    /// Scopes advertised in metadata: every provider's required scopes, deduplicated in order.
+    /// Scopes advertised in metadata (RFC 9728 `scopes_supported`): every provider's required
+    /// scopes, then the per-tool policy's, deduplicated in order, never `offline_access`.
     pub fn scopes_supported(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut add = |s: &str| {
+            // MCP 2026-07-28 authorization: never advertise `offline_access`.
+            if s != "offline_access" && !out.iter().any(|o| o == s) {
+                out.push(s.to_string());
+            }
+        };
         for p in &self.providers {
             for s in &p.required_scopes {
-                if !out.contains(s) {
-                    out.push(s.clone());
-                }
+                add(s);
+            }
+        }
+        // The per-tool policy's scopes too (a policy that does not parse has already failed
+        // the request; here it adds nothing).
+        if let Ok(policy) = crate::policy::Policy::parse(POLICY, &self.policy) {
+            for s in policy.scopes() {
+                add(s);
             }
         }
         out

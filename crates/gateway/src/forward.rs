@@ -38,8 +38,10 @@ use serde_json::{json, Value};
 
 use crate::config::{is_tchar, Config};
 use crate::auth_context::{self, AuthContext, Refusal, MAX_PARSE_BYTES};
-use crate::responses;
+use crate::{policy, responses};
 use crate::{RequestHead, Response};
+use crate::authorize::{Authorization, Refused, ResponseFilter};
+use crate::responses::Challenge;
 use jose::{json, Identity};
 use crate::log::RequestLog;
 use crate::ports::{Clock, Log};
@@ -90,6 +92,10 @@ pub struct ForwardPlan {
     context: Option<AuthContext>,
     response_extra: Vec<(String, String)>,
     trace_header: String,
+    /// The per-tool policy and the `Mcp-Method`/`Mcp-Name` cross-check, applied to the body.
+    authorization: Option<Authorization>,
+    /// The RFC 9728 metadata URL for a 403 challenge.
+    resource_metadata: Option<String>,
     log: RequestLog,
 }
 
@@ -199,6 +205,13 @@ impl ForwardPlan {
             context,
             response_extra,
             trace_header: config.trace_header.clone(),
+            authorization: Authorization::new(
+                config,
+                identity.map(|(id, _)| id),
+                &req.headers,
+                req.header("mcp-protocol-version"),
+            ),
+            resource_metadata: crate::discovery::resource_metadata_url(config, req),
             log,
         }
     }
@@ -269,6 +282,15 @@ impl ForwardPlan {
             refused.reason = reason;
             return Err(refused);
         }
+        if let Some(authorization) = &self.authorization {
+            // Every body the policy judges is parsed: the inspect bound applies to all of them.
+            if buffered.len() > self.max_inspect_bytes {
+                return Err(self.refusal(Refusal::TooLargeToInspect));
+            }
+            authorization
+                .check(&self.headers, buffered)
+                .map_err(|refused| self.authorization_refusal(refused))?;
+        }
         auth_context::inspect_within(
             buffered,
             self.context.as_ref(),
@@ -276,6 +298,39 @@ impl ForwardPlan {
             self.max_inspect_bytes,
         )
         .map_err(|r| self.refusal(r))
+    }
+
+    /// The filter for the upstream's answer when the request (`body`, as the client sent it)
+    /// is a `tools/list`, `resources/list` or `prompts/list` under a per-tool policy.
+    pub fn response_filter(&self, body: &[u8]) -> Option<ResponseFilter> {
+        self.authorization.as_ref()?.response_filter(body)
+    }
+
+    /// 400 for a body or headers that are not a valid MCP request; 403 `insufficient_scope`
+    /// (RFC 6750 §3.1) naming every scope the operation needs, or without `scope` when a claim
+    /// condition failed, with a JSON-RPC error carrying the request's `id` (MCP 2026-07-28
+    /// authorization, step-up: the client re-authorizes with those scopes and retries).
+    fn authorization_refusal(&self, refused: Refused) -> BodyRefused {
+        match refused {
+            Refused::BadRequest { code, message, reason } => BodyRefused {
+                response: self.local_response(400, refusal_body(code, message)),
+                reason,
+            },
+            Refused::Forbidden { id, needed, description, message, reason } => {
+                let body = serde_json::to_vec(&error_object(id, policy::FORBIDDEN_CODE, message))
+                    .unwrap_or_default();
+                let mut response = self.local_response(403, body);
+                let scope = needed.join(" ");
+                let challenge = Challenge {
+                    error: "insufficient_scope",
+                    description,
+                    scope: (!scope.is_empty()).then_some(scope.as_str()),
+                    resource_metadata: self.resource_metadata.as_deref(),
+                };
+                response.headers.insert(0, ("www-authenticate".into(), challenge.render()));
+                BodyRefused { response, reason }
+            }
+        }
     }
 
     fn refusal(&self, refusal: Refusal) -> BodyRefused {

@@ -28,6 +28,7 @@
 
 pub mod auth_context;
 pub mod authn;
+pub mod authorize;
 pub mod config;
 pub mod discovery;
 pub mod forward;
@@ -273,6 +274,17 @@ pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
             return respond(ports, &log, r);
         }
     };
+    // A per-tool policy or scope hierarchy that does not parse fails every request: a policy
+    // that cannot be read protects nothing (the log names the variable, the item, the fault).
+    if let Err(e) = authorize::check_config(&config) {
+        log.set_reason(e.fault.code());
+        log.set_variable(e.variable);
+        log.set_config_detail(e.to_string());
+        let mut r = responses::json_error(500, "server_error", "The authorizer is misconfigured");
+        r.headers.push((trace_header, trace_id.clone()));
+        finish_body(&mut r, &req.method);
+        return respond(ports, &log, r);
+    }
     let ctx = Ctx {
         config: &config,
         req,

@@ -14,6 +14,7 @@ pub struct RequestLog {
     route: &'static str,
     reason: &'static str,
     variable: Option<&'static str>,
+    config_detail: Option<String>,
     provider: Option<String>,
     sub: Option<String>,
     auth_disabled: bool,
@@ -60,7 +61,12 @@ impl RequestLog {
         self.reason
     }
 
-    /// Names the configuration variable at fault.
+    /// A configuration fault's full text (which item of which variable, and what is wrong).
+    pub fn set_config_detail(&mut self, detail: String) {
+        self.config_detail = Some(detail);
+    }
+
+    /// The configuration variable at fault.
     pub fn set_variable(&mut self, variable: &'static str) {
         self.variable = Some(variable);
     }
@@ -132,6 +138,9 @@ impl RequestLog {
         push_field(&mut out, "reason", self.reason);
         if let Some(v) = self.variable {
             push_field(&mut out, "variable", v);
+        }
+        if let Some(d) = &self.config_detail {
+            push_field(&mut out, "config_detail", d);
         }
         if let Some(p) = &self.provider {
             push_field(&mut out, "provider", p);
