@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import uvicorn
 from mcp.server.fastmcp import Context, FastMCP
@@ -119,12 +119,15 @@ class Recorder:
 class GatewayServer:
     """Runs the gateway in a daemon thread; `close()` stops it (the thread dies with the process)."""
 
-    def __init__(self):
+    def __init__(self, app_factory: Callable[[Gateway], Any] | None = None):
+        """`app_factory(gateway)`: the ASGI app to serve behind the recorder (default: the
+        FastMCP server of `build_mcp`, stateful, answering in SSE)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.gateway = Gateway(port=sock.getsockname()[1])
-        app = Recorder(build_mcp(self.gateway).streamable_http_app(), self.gateway)
+        factory = app_factory or (lambda g: build_mcp(g).streamable_http_app())
+        app = Recorder(factory(self.gateway), self.gateway)
         config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
