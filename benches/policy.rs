@@ -21,7 +21,7 @@ use gateway::policy::{
     check_headers, filter_body, messages, parse_body, Caller, Filtered, Policy, ScopeHierarchy,
     Verdict,
 };
-use serde_json::{Map, Value};
+use json::{Map, Value};
 
 /// 20 rules, globs, claims, quoted values and a default: a large real-world policy.
 const POLICY: &str = "\
@@ -52,7 +52,7 @@ const IMPLIES: &str = "mcp:admin=mcp:write db:write; mcp:write=mcp:read; db:writ
 const BODY: &[u8] = br#"{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"notes_write","arguments":{"title":"Weekly","body":"Lorem ipsum dolor sit amet"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}"#;
 
 fn claims() -> Map<String, Value> {
-    serde_json::json!({
+    json::json!({
         "iss": "https://issuer.example", "sub": "user_1", "aud": "https://mcp.example/mcp",
         "scope": "openid mcp:write", "groups": ["staff", "support"], "tenant": "acme",
         "email_verified": true, "iat": 1_700_000_000, "exp": 4_102_444_800u64,
@@ -71,10 +71,10 @@ fn list_body() -> Vec<u8> {
                 2 => format!("search_{i}"),
                 _ => format!("notes_{i}_write"),
             };
-            serde_json::json!({"name": name, "description": "A tool", "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}}})
+            json::json!({"name": name, "description": "A tool", "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}}})
         })
         .collect();
-    serde_json::to_vec(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": tools}}))
+    json::to_vec(&json::json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": tools}}))
         .unwrap()
 }
 

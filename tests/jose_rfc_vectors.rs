@@ -40,7 +40,7 @@ fn verify_7515(name: &str, alg: Alg) {
     let validation = Validation::new(vec!["joe".into()]);
     let id = token.verify(&keys, &validation, A_EXP - 120).unwrap();
     assert_eq!(id.issuer, "joe");
-    assert_eq!(id.claims["http://example.com/is_root"], json!(true));
+    assert_eq!(id.claims["http://example.com/is_root"].as_bool(), Some(true));
     // Same token, one leeway past exp.
     assert_eq!(
         token.verify(&keys, &validation, A_EXP + 60),

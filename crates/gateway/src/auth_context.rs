@@ -42,7 +42,7 @@
 //! Duplicate member names are detected while the `Value` is built (one map search per member,
 //! O(log n)), not by a second pass: the parse is `jose::json`'s walk, keeping the last value.
 
-use serde_json::{Map, Value};
+use ::json::{Map, Value};
 
 use jose::json;
 
@@ -263,7 +263,7 @@ pub fn inspect_within(
         message => changed = rewrite_message(message, context)?,
     }
     if changed || duplicates {
-        serde_json::to_vec(&value)
+        ::json::to_vec(&value)
             .map(Some)
             .map_err(|_| Refusal::Malformed)
     } else {

@@ -13,7 +13,7 @@
 //! already refused a request whose policy does not parse, with 500 (see [`check_config`]).
 
 use jose::Identity;
-use serde_json::{Map, Value};
+use ::json::{Map, Value};
 
 use crate::config::Config;
 use crate::log::RequestLog;

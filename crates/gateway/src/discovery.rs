@@ -2,7 +2,7 @@
 //! server metadata, at their well-known URIs and the path-suffixed forms (RFC 9728 §3.1,
 //! RFC 8414 §3.1), as the MCP authorization specification (2025-06-18, 2025-11-25) requires.
 
-use serde_json::{Map, Value};
+use ::json::{Map, Value};
 
 use crate::config::Config;
 use crate::RequestHead;

@@ -34,7 +34,7 @@
 //! authorization forbids tokens in the query): with `Authorization` stripped, that would be
 //! the token reaching the MCP server anyway.
 
-use serde_json::{json, Value};
+use ::json::{json, Value};
 
 use crate::config::{is_tchar, Config};
 use crate::auth_context::{self, AuthContext, Refusal, MAX_PARSE_BYTES};
@@ -317,7 +317,7 @@ impl ForwardPlan {
                 reason,
             },
             Refused::Forbidden { id, needed, description, message, reason } => {
-                let body = serde_json::to_vec(&error_object(id, policy::FORBIDDEN_CODE, message))
+                let body = ::json::to_vec(&error_object(id, policy::FORBIDDEN_CODE, message))
                     .unwrap_or_default();
                 let mut response = self.local_response(403, body);
                 let scope = needed.join(" ");
@@ -485,7 +485,7 @@ pub struct BodyRefused {
 
 /// `{"jsonrpc":"2.0","id":null,"error":{"code":…,"message":…}}`.
 fn refusal_body(code: i64, message: &str) -> Vec<u8> {
-    serde_json::to_vec(&error_object(Value::Null, code, message)).unwrap_or_default()
+    ::json::to_vec(&error_object(Value::Null, code, message)).unwrap_or_default()
 }
 
 fn error_object(id: Value, code: i64, message: &str) -> Value {
@@ -527,7 +527,7 @@ fn jsonrpc_error(body: &[u8], complete: bool, code: i64, message: &str) -> Optio
         }
         _ => return None,
     };
-    serde_json::to_vec(&response).ok()
+    ::json::to_vec(&response).ok()
 }
 
 #[cfg(test)]
@@ -544,7 +544,7 @@ mod tests {
             "m",
         )
         .unwrap();
-        let v: Value = serde_json::from_slice(&b).unwrap();
+        let v: Value = ::json::from_slice(&b).unwrap();
         assert_eq!(
             v,
             json!({"jsonrpc":"2.0","id":7,"error":{"code":-32000,"message":"m"}})
@@ -556,7 +556,7 @@ mod tests {
             "m",
         )
         .unwrap();
-        let v: Value = serde_json::from_slice(&b).unwrap();
+        let v: Value = ::json::from_slice(&b).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 1);
         assert_eq!(v[0]["id"], "a");
         assert_eq!(jsonrpc_error(b"{}", true, -1, "m"), None);

@@ -238,7 +238,7 @@ mod tests {
         log.count_fetch();
         log.note_kid_miss(false);
         let line = log.render(200, 1012);
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let v: ::json::Value = ::json::from_str(&line).unwrap();
         assert_eq!(v["level"], "warn");
         assert_eq!(v["trace_id"], "abc");
         assert_eq!(v["status"], 200);
@@ -246,7 +246,7 @@ mod tests {
         assert_eq!(v["duration_ms"], 12);
         assert_eq!(v["jwks_fetches"], 1);
         assert_eq!(v["kid_miss"], "cooldown");
-        assert_eq!(v["warnings"], serde_json::json!(["jwks_stale"]));
+        assert_eq!(v["warnings"], ::json::json!(["jwks_stale"]));
         assert!(!line.contains('\n'));
     }
 
@@ -260,7 +260,7 @@ mod tests {
     fn server_errors_are_error_level() {
         let mut log = RequestLog::new(0, "GET");
         log.set_variable("auth_provider_issuer");
-        let v: serde_json::Value = serde_json::from_str(&log.render(500, 0)).unwrap();
+        let v: ::json::Value = ::json::from_str(&log.render(500, 0)).unwrap();
         assert_eq!(v["level"], "error");
         assert_eq!(v["variable"], "auth_provider_issuer");
     }

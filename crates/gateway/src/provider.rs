@@ -12,7 +12,7 @@
 //! touched** ([`route`]); the signature and the `iss` claim are then verified against that
 //! provider alone.
 
-use serde_json::{Map, Value};
+use ::json::{Map, Value};
 
 use crate::variables::ProviderVars;
 use crate::jwks_cache::{self, fetch_document, CachePolicy};
@@ -215,7 +215,7 @@ impl Provider {
         out.insert("issuer".into(), Value::String(self.issuer.clone()));
         out.insert("jwks_uri".into(), Value::String(jwks_url.to_string()));
         for name in COPIED_MEMBERS {
-            if let Some(v) = doc.get(*name) {
+            if let Some(v) = doc.get(name) {
                 let ok = match v {
                     Value::String(s) => s.len() <= 2048,
                     Value::Array(items) => {
@@ -363,7 +363,7 @@ impl Provider {
 /// before this check existed.
 fn republish_discovered(m: &mut Map<String, Value>, mut doc: Map<String, Value>, log: &mut RequestLog) {
     for name in COPIED_MEMBERS.iter().chain(core::iter::once(&"jwks_uri")) {
-        let Some(v) = doc.remove(*name) else {
+        let Some(v) = doc.remove(name) else {
             continue;
         };
         let is_url = name.ends_with("_endpoint") || *name == "jwks_uri";

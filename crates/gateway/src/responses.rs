@@ -247,8 +247,8 @@ mod tests {
 
     #[test]
     fn error_body_is_json() {
-        let v: serde_json::Value =
-            serde_json::from_slice(&error_body("invalid_token", "a \"q\"")).unwrap();
+        let v: ::json::Value =
+            ::json::from_slice(&error_body("invalid_token", "a \"q\"")).unwrap();
         assert_eq!(v["error_description"], "a \"q\"");
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Runs only after the signature verified. The clock is an argument: this core never reads it.
 
-use serde_json::{Map, Value};
+use ::json::{Map, Value};
 
 use super::error::Claim;
 use super::{scope, Error};
@@ -206,8 +206,9 @@ fn numeric_date(claims: &Map<String, Value>, claim: Claim) -> Result<Option<i128
     } else if let Some(i) = number.as_i64() {
         i128::from(i)
     } else {
-        // `as` saturates at the i64 range; any such date is billions of years away.
-        i128::from(number.as_f64().ok_or(Error::ClaimType(claim))? as i64)
+        // A fraction or exponent: the integer part, exactly, saturating at the i64 range (any
+        // such date is billions of years away), with no float code.
+        i128::from(number.integer_part())
     };
     Ok(Some(seconds))
 }
@@ -265,7 +266,7 @@ fn string_list(claims: &Map<String, Value>, claim: Claim) -> Result<Option<Vec<S
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use ::json::json;
 
     const NOW: u64 = 1_700_000_000;
 

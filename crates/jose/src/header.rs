@@ -4,7 +4,7 @@
 //! never read: a key named by the token itself proves nothing (RFC 8725 §3.10), so keys come only
 //! from the provider's configured JWK Set.
 
-use serde_json::{Map, Value};
+use ::json::{Map, Value};
 
 use super::{json, Alg, Error, Limits};
 

@@ -6,7 +6,7 @@
 //! never read.
 
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
-use serde_json::{Map, Value};
+use ::json::{Map, Value};
 
 use super::alg::{Alg, Curve, Verifier};
 use super::{b64, ec_point, json, roca, Error};

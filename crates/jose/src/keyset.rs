@@ -1,6 +1,6 @@
 //! A JWK Set (RFC 7517 §5), key selection for a token, and the cache record (`record`).
 
-use serde_json::Value;
+use ::json::Value;
 
 use super::jwk::{Jwk, MAX_JWK_DEPTH};
 use super::{json, record, Alg, Error};

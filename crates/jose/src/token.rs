@@ -1,6 +1,6 @@
 //! A JWT (RFC 7519) carried in a compact JWS: signature first, then registered claims.
 
-use serde_json::{Map, Value};
+use ::json::{Map, Value};
 
 use super::{claims, json, Alg, Error, Identity, Jws, KeySet, Limits, Validation};
 

@@ -28,7 +28,7 @@ fn ctx() -> AuthContext {
 #[test]
 fn injects_into_single_initialize() {
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
     assert_eq!(out["params"]["protocolVersion"], "2025-06-18");
     assert_eq!(
         out["params"]["_authContext"]["authenticated_user"],
@@ -39,21 +39,21 @@ fn injects_into_single_initialize() {
     assert_eq!(out["params"]["_authContext"]["client_id"], "client_1");
     assert_eq!(
         out["params"]["_authContext"]["scopes"],
-        serde_json::json!(["read"])
+        ::json::json!(["read"])
     );
 }
 
 #[test]
 fn creates_params_when_absent() {
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
     assert_eq!(out["params"]["_authContext"]["provider"], "authkit");
 }
 
 #[test]
 fn overwrites_forged_context() {
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_authContext":{"authenticated_user":"admin"}}}"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
     assert_eq!(
         out["params"]["_authContext"]["authenticated_user"],
         "user_1"
@@ -63,7 +63,7 @@ fn overwrites_forged_context() {
 #[test]
 fn escaped_method_is_still_seen() {
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"initi\u0061lize","params":{}}"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
     assert_eq!(
         out["params"]["_authContext"]["authenticated_user"],
         "user_1"
@@ -85,7 +85,7 @@ fn other_bodies_pass_unchanged() {
 #[test]
 fn forged_context_on_other_methods_is_removed() {
     let body = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"_authContext":{"x":1},"name":"t"}}"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
     assert!(out["params"].get("_authContext").is_none());
     assert_eq!(out["params"]["name"], "t");
 }
@@ -102,7 +102,7 @@ fn duplicate_members_are_normalized() {
 #[test]
 fn batch_initialize() {
     let body = br#"[{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}},{"jsonrpc":"2.0","method":"notifications/initialized"}]"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
     assert_eq!(out[0]["params"]["_authContext"]["client_id"], "client_1");
     assert!(out[1].get("params").is_none());
 }
@@ -195,7 +195,7 @@ fn skip_rule_sees_every_spelling_of_the_names() {
     let body =
         br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"_auth\u0043ontext":{"x":1}}}"#;
     let out: Value =
-        serde_json::from_slice(&inspect(body, None, MAX_PARSE_BYTES).unwrap().unwrap()).unwrap();
+        ::json::from_slice(&inspect(body, None, MAX_PARSE_BYTES).unwrap().unwrap()).unwrap();
     assert!(out["params"].get("_authContext").is_none());
 }
 
@@ -203,8 +203,8 @@ fn skip_rule_sees_every_spelling_of_the_names() {
 fn case_variants_of_reserved_names() {
     // Go's encoding/json reads `_AUTHCONTEXT` as `_authContext`: removed like it.
     let body = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"_AUTHCONTEXT":{"x":1},"_AuthContext":2,"n":1}}"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
-    assert_eq!(out["params"], serde_json::json!({"n":1}));
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    assert_eq!(out["params"], ::json::json!({"n":1}));
     // Simple case folding, as Go applies it: ASCII case, `ſ` → `s`, Kelvin sign → `k`; the
     // dotted capital I has no simple folding to `i`.
     assert!(folds_to("_AuthContext", "_authcontext") && folds_to("param\u{17f}", "params"));
@@ -212,10 +212,10 @@ fn case_variants_of_reserved_names() {
     assert!(!folds_to("_authcontexts", "_authcontext") && !folds_to("_authcontex", "_authcontext"));
     let body =
         br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_AUTHCONTEXT":{"x":1}}}"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
     assert_eq!(
         out["params"],
-        serde_json::json!({"_authContext": ctx().to_value()})
+        ::json::json!({"_authContext": ctx().to_value()})
     );
     // `method`/`params` spelled otherwise: which one a server reads is ambiguous; refused.
     for body in [
@@ -244,11 +244,11 @@ fn wide_objects_are_checked_in_one_pass() {
         members.join(",")
     );
     let out: Value =
-        serde_json::from_slice(&rewrite_body(body.as_bytes(), &ctx()).unwrap()).unwrap();
+        ::json::from_slice(&rewrite_body(body.as_bytes(), &ctx()).unwrap()).unwrap();
     assert_eq!(out["params"].as_object().unwrap().len(), 100_001);
     // Same size with one duplicate: found, normalized (last wins).
     let body = body.replacen("\"k99999\":0", "\"k0\":7", 1);
-    let out: Value = serde_json::from_slice(&strip_only(body.as_bytes()).unwrap()).unwrap();
+    let out: Value = ::json::from_slice(&strip_only(body.as_bytes()).unwrap()).unwrap();
     assert_eq!(out["params"]["k0"], 7);
     assert_eq!(out["params"].as_object().unwrap().len(), 99_999);
 }
@@ -260,7 +260,7 @@ fn duplicates_are_found_at_any_depth() {
     assert!(duplicates);
     let (value, duplicates) = parse_checked(br#"{"a":[{"b":1},{"b":2}],"c":1.5}"#).unwrap();
     assert!(!duplicates);
-    assert_eq!(value, serde_json::json!({"a":[{"b":1},{"b":2}],"c":1.5}));
+    assert_eq!(value, ::json::json!({"a":[{"b":1},{"b":2}],"c":1.5}));
 }
 
 #[test]
@@ -277,12 +277,12 @@ fn nested_batch_and_positional_initialize_are_refused() {
     }
     // Positional params of another method: the forged member is stripped from its objects.
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"x","params":[{"_authContext":1,"a":2}]}"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
-    assert_eq!(out["params"], serde_json::json!([{"a":2}]));
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    assert_eq!(out["params"], ::json::json!([{"a":2}]));
     // `_meta` is stripped; tool arguments are data and pass unchanged.
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_meta":{"_authContext":1,"k":2}}}"#;
-    let out: Value = serde_json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
-    assert_eq!(out["params"]["_meta"], serde_json::json!({"k":2}));
+    let out: Value = ::json::from_slice(&rewrite_body(body, &ctx()).unwrap()).unwrap();
+    assert_eq!(out["params"]["_meta"], ::json::json!({"k":2}));
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"_authContext":1}}}"#;
     assert_eq!(rewrite_body(body, &ctx()), None);
 }
@@ -308,7 +308,7 @@ fn bodies_to_inspect_have_a_smaller_limit() {
 #[test]
 fn strip_only_removes_claims() {
     let body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_authContext":{"authenticated_user":"admin"}}}"#;
-    let out: Value = serde_json::from_slice(&strip_only(body).unwrap()).unwrap();
+    let out: Value = ::json::from_slice(&strip_only(body).unwrap()).unwrap();
     assert!(out["params"].get("_authContext").is_none());
     assert_eq!(strip_only(br#"{"method":"initialize","params":{}}"#), None);
 }

@@ -180,7 +180,7 @@ pub fn check_headers(
 mod tests {
     use super::*;
     use crate::policy::messages;
-    use serde_json::{json, Value};
+    use ::json::{json, Value};
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
         pairs

@@ -14,7 +14,7 @@
 //! What cannot be parsed is passed through unfiltered only if the policy's default is
 //! `allow`; with `deny` it is dropped, and the [`DropReason`] says why (for the log).
 
-use serde_json::Value;
+use ::json::Value;
 
 use jose::json::{self, Duplicates};
 
@@ -151,7 +151,7 @@ pub(super) fn filter_bytes(
 /// Filters a complete `application/json` response body to a list request.
 pub fn filter_body(body: &[u8], policy: &Policy<'_>, caller: Caller<'_>) -> Filtered {
     let outcome = filter_bytes(body, policy, caller).and_then(|v| {
-        v.map(|v| serde_json::to_vec(&v).map_err(|_| DropReason::Unparseable))
+        v.map(|v| ::json::to_vec(&v).map_err(|_| DropReason::Unparseable))
             .transpose()
     });
     match outcome {
@@ -167,7 +167,7 @@ pub fn filter_body(body: &[u8], policy: &Policy<'_>, caller: Caller<'_>) -> Filt
 mod tests {
     use super::*;
     use crate::policy::ScopeHierarchy;
-    use serde_json::{json, Map};
+    use ::json::{json, Map};
 
     const POLICY: &str = "tools/call:write_* -> mcp:write; tools/call -> mcp:read; \
         resources/read:file:///secret/* -> deny; resources/read -> mcp:read; prompts/get:admin* -> allow if groups~admins; prompts/get -> allow";
@@ -189,7 +189,7 @@ mod tests {
 
     fn rewritten(f: Filtered) -> Value {
         match f {
-            Filtered::Rewritten(b) => serde_json::from_slice(&b).unwrap(),
+            Filtered::Rewritten(b) => ::json::from_slice(&b).unwrap(),
             other => panic!("{other:?}"),
         }
     }

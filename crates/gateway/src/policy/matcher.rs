@@ -10,7 +10,7 @@
 //! (§Refresh Tokens). A denial no scope could lift (failed claim condition, `deny` rule,
 //! default deny) names no scope.
 
-use serde_json::{Map, Value};
+use ::json::{Map, Value};
 
 use super::glob::glob;
 use super::hierarchy::Granted;
@@ -211,7 +211,7 @@ impl<'p> Policy<'p> {
 mod tests {
     use super::*;
     use crate::policy::ScopeHierarchy;
-    use serde_json::json;
+    use ::json::json;
 
     fn claims(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()

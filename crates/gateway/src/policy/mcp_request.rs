@@ -8,7 +8,7 @@
 //! * a member spelled in another case (`"Method"`, `"Params"`, `"Name"`, `"URI"`) is refused:
 //!   Go's `encoding/json` matches member names case-insensitively and would read it.
 
-use serde_json::Value;
+use ::json::Value;
 
 use jose::json::{self, Duplicates, Fault as JsonFault};
 
@@ -97,7 +97,7 @@ pub(super) fn folds_to(name: &str, target: &str) -> bool {
 }
 
 /// Whether `obj` has a member that is not `target` but folds to it.
-pub(super) fn has_case_variant(obj: &serde_json::Map<String, Value>, target: &str) -> bool {
+pub(super) fn has_case_variant(obj: &::json::Map<String, Value>, target: &str) -> bool {
     obj.keys().any(|k| k != target && folds_to(k, target))
 }
 
@@ -158,7 +158,7 @@ fn message(value: &Value) -> Result<McpMessage<'_>, MessageError> {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use ::json::json;
 
     #[test]
     fn extracts_method_name_and_uri() {

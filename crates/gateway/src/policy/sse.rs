@@ -255,7 +255,7 @@ impl SseFilter {
                 out.extend_from_slice(raw);
                 return true;
             }
-            Ok(Some(value)) => serde_json::to_vec(&value).map_err(|_| DropReason::Unparseable),
+            Ok(Some(value)) => ::json::to_vec(&value).map_err(|_| DropReason::Unparseable),
             Err(reason) => Err(reason),
         };
         match value {
@@ -309,10 +309,11 @@ fn field(line: &[u8]) -> (&[u8], &[u8]) {
 mod tests {
     use super::*;
     use crate::policy::ScopeHierarchy;
-    use serde_json::{Map, Value};
+    use ::json::{Map, Value};
 
     const LIST: &str = r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"read_file"},{"name":"write_file"}]}}"#;
-    const FILTERED: &str = r#"{"id":1,"jsonrpc":"2.0","result":{"tools":[{"name":"read_file"}]}}"#;
+    // Members keep their document order (crates/json maps are insertion-ordered).
+    const FILTERED: &str = r#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"read_file"}]}}"#;
 
     /// Feeds `stream` in chunks of `size` bytes; returns the output and the faults seen.
     fn run(stream: &[u8], size: usize, policy: &str, max: usize) -> (Vec<u8>, Vec<Unfilterable>) {
@@ -365,8 +366,8 @@ mod tests {
         let stream = "data: {\"jsonrpc\":\"2.0\",\"id\":1,\ndata:\"result\":{\"tools\":[{\"name\":\"write_file\"}]}}\n\n";
         let (out, _) = run(stream.as_bytes(), 5, DENY, DEFAULT_MAX_EVENT_BYTES);
         let v: Value =
-            serde_json::from_str(s(&out).strip_prefix("data: ").unwrap().trim_end()).unwrap();
-        assert_eq!(v["result"]["tools"], serde_json::json!([]));
+            ::json::from_str(s(&out).strip_prefix("data: ").unwrap().trim_end()).unwrap();
+        assert_eq!(v["result"]["tools"], ::json::json!([]));
     }
 
     #[test]
