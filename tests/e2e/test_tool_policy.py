@@ -140,7 +140,6 @@ def test_forged_mcp_name_is_refused(policy_host, tools, client, mint, version, b
     assert tools.requests == []
 
 
-@pytest.mark.xfail(strict=True, reason="the 400 -32020 answer carries id null, not the request's id")
 def test_header_mismatch_answer_carries_the_request_id(policy_host, tools, client, mint):
     # JSON-RPC 2.0 §5: the id is null only when it could not be read (parse error, invalid
     # request); a header mismatch leaves the body's id readable.
@@ -247,7 +246,6 @@ def test_unparsable_policy_fails_every_request_with_500(start_host, provider, to
         assert item in detail and fault in detail, detail
 
 
-@pytest.mark.xfail(strict=True, reason="the 401 names every policy scope (scopes_supported), mcp:admin included")
 def test_first_challenge_names_only_server_wide_scopes(start_host, provider, tools, server, client):
     # Issue 10 item 6: the 401 challenge names the server-wide scopes; the policy's scopes are
     # asked for by the 403 of the operation that needs them (step-up), so a client's first

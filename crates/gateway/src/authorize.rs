@@ -64,6 +64,9 @@ pub struct Authorization {
 pub enum Refused {
     /// 400 with this JSON-RPC error (the body, or its headers, are not a valid MCP request).
     BadRequest {
+        /// The request's `id` when the body could be read (JSON-RPC 2.0 §5: `null` only when
+        /// it cannot be).
+        id: Value,
         /// JSON-RPC error code (`-32700`, `-32600`, `-32602`, `-32020`).
         code: i64,
         /// JSON-RPC error message.
@@ -123,12 +126,15 @@ impl Authorization {
         if body.is_empty() {
             return Ok(());
         }
-        let bad = |code, message, reason| Refused::BadRequest { code, message, reason };
-        let value = policy::parse_body(body).map_err(|e| bad(e.code(), e.message(), e.reason()))?;
-        let messages =
-            policy::messages(&value).map_err(|e| bad(e.code(), e.message(), e.reason()))?;
-        policy::check_headers(&messages, headers, self.headers_required)
-            .map_err(|e| bad(policy::HEADER_MISMATCH_CODE, e.message(), e.reason()))?;
+        let bad = |id, code, message, reason| Refused::BadRequest { id, code, message, reason };
+        let value = policy::parse_body(body)
+            .map_err(|e| bad(Value::Null, e.code(), e.message(), e.reason()))?;
+        let messages = policy::messages(&value)
+            .map_err(|e| bad(Value::Null, e.code(), e.message(), e.reason()))?;
+        policy::check_headers(&messages, headers, self.headers_required).map_err(|e| {
+            let id = messages.first().and_then(|m| m.id).cloned().unwrap_or(Value::Null);
+            bad(id, policy::HEADER_MISMATCH_CODE, e.message(), e.reason())
+        })?;
         if self.policy.is_empty() {
             return Ok(());
         }

@@ -422,6 +422,19 @@ impl Config {
         })
     }
 
+    /// The server-wide scopes: every provider's required scopes, deduplicated in order. A 401
+    /// challenge names these (issue 10: the policy's scopes are asked for by the 403 of the
+    /// operation that needs them, so a client's first authorization stays least-privileged).
+    pub fn required_scopes(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in self.providers.iter().flat_map(|p| p.required_scopes.iter()) {
+            if s != "offline_access" && !out.contains(s) {
+                out.push(s.clone());
+            }
+        }
+        out
+    }
+
     /// Scopes advertised in metadata (RFC 9728 `scopes_supported`): every provider's required
     /// scopes, then the per-tool policy's, deduplicated in order, never `offline_access`.
     pub fn scopes_supported(&self) -> Vec<String> {

@@ -312,8 +312,11 @@ impl ForwardPlan {
     /// authorization, step-up: the client re-authorizes with those scopes and retries).
     fn authorization_refusal(&self, refused: Refused) -> BodyRefused {
         match refused {
-            Refused::BadRequest { code, message, reason } => BodyRefused {
-                response: self.local_response(400, refusal_body(code, message)),
+            Refused::BadRequest { id, code, message, reason } => BodyRefused {
+                response: self.local_response(
+                    400,
+                    ::json::to_vec(&error_object(id, code, message)).unwrap_or_default(),
+                ),
                 reason,
             },
             Refused::Forbidden { id, needed, description, message, reason } => {

@@ -199,7 +199,7 @@ impl Ctx<'_> {
             }
             _ => {
                 let resource_metadata = discovery::resource_metadata_url(self.config, self.req);
-                let scopes = self.config.scopes_supported().join(" ");
+                let scopes = self.config.required_scopes().join(" ");
                 responses::challenge(
                     status,
                     &Challenge {
