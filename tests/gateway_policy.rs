@@ -59,6 +59,16 @@ fn stepped_up_token_and_implied_scopes_pass_the_same_call() {
 }
 
 #[test]
+fn step_up_challenge_keeps_the_server_wide_scopes() {
+    let w = world(POLICY);
+    w.set("auth_provider_required_scopes", "mcp:read");
+    let plan = w.forward(&mcp_post(&token("mcp:read")));
+    let refused = plan.upstream_body(call("create_issue").as_bytes(), true).unwrap_err();
+    let challenge = refused.response.header("www-authenticate").unwrap();
+    assert!(challenge.contains("scope=\"mcp:read mcp:write\""), "{challenge}");
+}
+
+#[test]
 fn claim_condition_failure_is_a_403_without_scope() {
     let w = world("tools/call -> mcp:read if tenant=acme; default deny");
     let plan = w.forward(&mcp_post(&token("mcp:read")));

@@ -55,6 +55,10 @@ pub struct Authorization {
     /// checked then).
     scopes: Vec<String>,
     claims: Map<String, Value>,
+    /// The provider's server-wide required scopes: a 403 names them with the rule's, since
+    /// the operation needs both (a client that replaces its scopes with the challenge's must
+    /// not lose them).
+    required: Vec<String>,
     /// `MCP-Protocol-Version` names 2026-07-28 or later: `Mcp-Method` / `Mcp-Name` required.
     headers_required: bool,
 }
@@ -96,6 +100,7 @@ impl Authorization {
     pub fn new(
         config: &Config,
         identity: Option<&Identity>,
+        required: &[String],
         headers: &[(String, Vec<u8>)],
         protocol_version: Option<&str>,
     ) -> Option<Authorization> {
@@ -116,6 +121,7 @@ impl Authorization {
             scope_implies: config.scope_implies.clone(),
             scopes,
             claims,
+            required: required.to_vec(),
             headers_required,
         })
     }
@@ -153,7 +159,17 @@ impl Authorization {
                 .and_then(|m| m.id)
                 .cloned()
                 .unwrap_or(Value::Null),
-            needed: denial.needed.iter().map(|s| (*s).to_string()).collect(),
+            needed: if denial.needed.is_empty() {
+                Vec::new() // a claim condition failed: no scope would help
+            } else {
+                let mut needed = self.required.clone();
+                for s in &denial.needed {
+                    if !needed.iter().any(|n| n == s) {
+                        needed.push((*s).to_string());
+                    }
+                }
+                needed
+            },
             description: denial.description(),
             message: denial.message(),
             reason: denial.reason(),

@@ -208,6 +208,7 @@ impl ForwardPlan {
             authorization: Authorization::new(
                 config,
                 identity.map(|(id, _)| id),
+                identity.map_or(&[][..], |(_, p)| &p.required_scopes[..]),
                 &req.headers,
                 req.header("mcp-protocol-version"),
             ),
