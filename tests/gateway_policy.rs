@@ -184,3 +184,15 @@ fn no_policy_no_headers_means_no_body_parse_and_no_filter() {
     assert_eq!(plan.upstream_body(list, true), Ok(None));
     assert!(plan.response_filter(list).is_none());
 }
+
+#[test]
+fn same_sub_from_two_issuers_reaches_the_server_as_two_subjects() {
+    let w = World::authkit();
+    let plan = w.forward(&mcp_post(&valid_token()));
+    let subject = sent_header(&plan, "x-auth-subject").unwrap();
+    assert_eq!(subject, format!("{ISSUER}#user_123"));
+    // A client cannot send its own.
+    let forged = mcp_post(&valid_token()).with("X-Auth-Subject", "https://evil#admin");
+    let plan = w.forward(&forged);
+    assert_eq!(sent_header(&plan, "x-auth-subject").unwrap(), subject);
+}

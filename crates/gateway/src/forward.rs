@@ -147,8 +147,20 @@ impl ForwardPlan {
 
         let context = identity.map(|(id, provider)| {
             let scopes = id.scopes.join(" ");
-            let set: [(&str, Option<&str>); 5] = [
+            // The issuer-qualified subject, `<iss>#<sub>`: one value no two providers share
+            // (OpenID Connect Core §5.7: `sub` is unique only within its issuer; an issuer has
+            // no fragment, RFC 8414 §2, so the first `#` splits it). Stateless 2026-07-28
+            // clients send no `initialize`: this header is how the server knows who calls.
+            let principal = id.subject.as_ref().map(|s| {
+                let mut p = String::with_capacity(id.issuer.len() + 1 + s.len());
+                p.push_str(&id.issuer);
+                p.push('#');
+                p.push_str(s);
+                p
+            });
+            let set: [(&str, Option<&str>); 6] = [
                 ("x-auth-user-id", id.subject.as_deref()),
+                ("x-auth-subject", principal.as_deref()),
                 ("x-auth-client-id", id.client_id.as_deref()),
                 ("x-auth-issuer", Some(id.issuer.as_str())),
                 ("x-auth-scopes", Some(scopes.as_str())),
