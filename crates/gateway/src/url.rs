@@ -183,7 +183,12 @@ impl Url {
         if !input.bytes().all(is_uri_char) {
             return Err(UrlError::InvalidCharacter);
         }
-        let (scheme, rest) = match input.split_once("://") {
+        // `scheme "://"` (RFC 3986 §3): the first `:` ends the scheme. Splitting at a char,
+        // not at the string "://", keeps core's two-way substring searcher out of the module.
+        let (scheme, rest) = match input
+            .split_once(':')
+            .and_then(|(s, rest)| Some((s, rest.strip_prefix("//")?)))
+        {
             Some((s, rest)) if s.eq_ignore_ascii_case("https") => (Scheme::Https, rest),
             Some((s, rest)) if s.eq_ignore_ascii_case("http") => (Scheme::Http, rest),
             _ => return Err(UrlError::NotHttp),

@@ -72,7 +72,10 @@ fn load_provider(
     let issuer = match kind {
         ProviderKind::AuthKit => {
             // AuthKit issuers are origins: accept `tenant.authkit.app` and a trailing slash.
-            let with_scheme = if issuer_raw.contains("://") {
+            let with_scheme = if issuer_raw
+                .split_once(':')
+                .is_some_and(|(_, rest)| rest.starts_with("//"))
+            {
                 issuer_raw.clone()
             } else {
                 let mut s = String::from("https://");
