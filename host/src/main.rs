@@ -1,13 +1,15 @@
 //! mcp-authorizer-host: a small stand-in for `spin up`, for tests and local runs on machines
 //! without the Spin CLI. It serves one Spin HTTP component on a local port with wasmtime,
 //! a new instance per request, and provides exactly the interfaces that component imports:
-//! WASI 0.2, wasi:http (inbound and outbound), fermyon:spin/key-value@2.0.0 (in memory) and
+//! WASI 0.2, wasi:http (inbound and outbound), fermyon:spin/key-value@2.0.0 (in memory, or
+//! Redis for a runtime config's `type = "redis"` store) and
 //! fermyon:spin/variables@2.0.0 (from spin.toml, --var and SPIN_VARIABLE_*).
 //! It is dev tooling: outbound requests never leave the machine (loopback only).
 
 mod loader;
 mod manifest;
 mod outbound;
+mod redis_store;
 mod runtime_config;
 mod spin_host;
 mod variables;
@@ -44,7 +46,9 @@ Options:
                               allowed_outbound_hosts, environment and http route
   --component ID              which component of the manifest (needed if it has several)
   --runtime-config-file PATH  Spin runtime config: its [key_value_store.<label>] tables define
-                              the store labels besides `default` (all kept in memory here)
+                              the store labels besides `default`: type = \"redis\" with
+                              url = \"redis://HOST:PORT\" keeps one in Redis, any other type
+                              in memory
   --var NAME=VALUE            set an application variable (repeatable; wins over SPIN_VARIABLE_*)
   --route-internal NAME=URL   send http://NAME.spin.internal/... to URL, a loopback origin
   --allow-outbound PATTERN    allow a host beyond the manifest's allowed_outbound_hosts
@@ -303,11 +307,18 @@ fn build(args: &Args) -> Result<(Server, String)> {
             );
         }
     }
-    let stores: HashMap<String, Arc<spin_host::Data>> = ["default".to_string()]
-        .into_iter()
-        .chain(defined.keys().cloned())
-        .map(|label| (label, Arc::default()))
-        .collect();
+    // `default` is in memory unless the runtime config defines it too (as Spin allows).
+    let mut stores: HashMap<String, spin_host::Backend> =
+        HashMap::from([("default".to_string(), spin_host::Backend::Memory(Arc::default()))]);
+    for (label, spec) in &defined {
+        let backend = match spec {
+            runtime_config::StoreSpec::InMemory { .. } => spin_host::Backend::Memory(Arc::default()),
+            runtime_config::StoreSpec::Redis { url } => spin_host::Backend::Redis(Arc::new(
+                redis_store::RedisStore::open(url).map_err(|e| format_err!("key_value_store.{label}: {e}"))?,
+            )),
+        };
+        stores.insert(label.clone(), backend);
+    }
 
     let mut policy = outbound::Policy::default();
     if let Some(app) = &app {

@@ -1,7 +1,8 @@
 //! The part of a Spin runtime configuration file (`spin up --runtime-config-file`) this host
 //! honours: `[key_value_store.<label>]` tables, which define the store labels a component may
-//! be granted besides `default`. Every store is kept in memory here whatever its `type`
-//! (`spin`, `redis`, `azure_cosmos`, ...): the host is a stand-in for tests, not a deployment.
+//! be granted besides `default`. A `type = "redis"` store is kept in the Redis its `url` names
+//! (as Spin does); every other `type` (`spin`, `azure_cosmos`, ...) is kept in memory here: the
+//! host is a stand-in for tests, not a deployment.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,8 +10,17 @@ use toml::{Table, Value};
 use wasmtime::error::Context as _;
 use wasmtime::{bail, Result};
 
-/// Store label → its `type`.
-pub type KeyValueStores = BTreeMap<String, String>;
+/// One `[key_value_store.<label>]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    /// `type = "redis"`, `url = "redis://..."`: kept in that Redis.
+    Redis { url: String },
+    /// Any other `type`: kept in this host's memory.
+    InMemory { kind: String },
+}
+
+/// Store label → its definition.
+pub type KeyValueStores = BTreeMap<String, StoreSpec>;
 
 /// Reads the key-value store definitions of a runtime config file.
 pub fn load(path: &Path) -> Result<KeyValueStores> {
@@ -31,7 +41,15 @@ pub fn parse(doc: &Table) -> Result<KeyValueStores> {
             Some(Value::String(t)) => t.clone(),
             _ => bail!("key_value_store.{label}.type must be a string, e.g. \"spin\""),
         };
-        stores.insert(label.clone(), kind);
+        let spec = if kind == "redis" {
+            match table.get("url") {
+                Some(Value::String(url)) => StoreSpec::Redis { url: url.clone() },
+                _ => bail!("key_value_store.{label}.url must be a string, e.g. \"redis://127.0.0.1:6379\""),
+            }
+        } else {
+            StoreSpec::InMemory { kind }
+        };
+        stores.insert(label.clone(), spec);
     }
     Ok(stores)
 }
@@ -56,14 +74,15 @@ mod tests {
         )
         .unwrap();
         let stores = parse(&doc).unwrap();
-        assert_eq!(stores["mcp_authorizer"], "spin");
-        assert_eq!(stores["other"], "redis");
+        assert_eq!(stores["mcp_authorizer"], StoreSpec::InMemory { kind: "spin".into() });
+        assert_eq!(stores["other"], StoreSpec::Redis { url: "redis://x".into() });
         assert_eq!(stores.len(), 2);
     }
 
     #[test]
     fn rejects_bad_labels_and_missing_types() {
-        for bad in ["[key_value_store.Bad]\ntype = \"spin\"", "[key_value_store.x]\npath = \"a\"", "key_value_store = 1"] {
+        for bad in ["[key_value_store.Bad]\ntype = \"spin\"", "[key_value_store.x]\npath = \"a\"", "key_value_store = 1",
+                    "[key_value_store.r]\ntype = \"redis\"", "[key_value_store.r]\ntype = \"redis\"\nurl = 6379"] {
             let doc: Table = toml::from_str(bad).unwrap();
             assert!(parse(&doc).is_err(), "{bad}");
         }

@@ -1,8 +1,11 @@
 //! `fermyon:spin/key-value@2.0.0` and `fermyon:spin/variables@2.0.0`, as Spin implements them
 //! (crates `spin-factor-key-value` and `spin-factor-variables`): a store the component was not
 //! granted in `key_value_stores` gives `access-denied`; the stores are `default` and those the
-//! runtime config defines, kept in memory for the life of the host and shared by every instance.
+//! runtime config defines, shared by every instance: kept in memory for the life of the host,
+//! or in Redis for a `type = "redis"` store (`crate::redis_store`), whose failures reach the
+//! component as `error::other`, as in Spin.
 
+use crate::redis_store::RedisStore;
 use crate::variables::{GetError, Resolver};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -20,13 +23,22 @@ use fermyon::spin::{key_value, variables};
 
 pub type Data = Mutex<BTreeMap<String, Vec<u8>>>;
 
+/// Where one store label keeps its data.
+#[derive(Clone)]
+pub enum Backend {
+    /// In this process, for the life of the host.
+    Memory(Arc<Data>),
+    /// In a Redis server (`type = "redis"`).
+    Redis(Arc<RedisStore>),
+}
+
 /// The guest's handle to an open store.
-pub struct OpenStore(Arc<Data>);
+pub struct OpenStore(Backend);
 
 /// State shared by all requests.
 pub struct Shared {
-    /// Store label → contents: `default`, plus the labels of `--runtime-config-file`.
-    pub stores: HashMap<String, Arc<Data>>,
+    /// Store label → backend: `default`, plus the labels of `--runtime-config-file`.
+    pub stores: HashMap<String, Backend>,
     /// Labels the component may open (`key_value_stores`).
     pub allowed_stores: HashSet<String>,
     pub variables: Resolver,
@@ -76,30 +88,44 @@ impl key_value::HostStore for SpinHost {
     }
 
     fn get(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<Option<Vec<u8>>, key_value::Error>> {
-        let data = &self.table.get(&store)?.0;
-        Ok(Ok(lock(data).get(&key).cloned()))
+        Ok(match &self.table.get(&store)?.0 {
+            Backend::Memory(data) => Ok(lock(data).get(&key).cloned()),
+            Backend::Redis(redis) => redis.get(&key).map_err(key_value::Error::Other),
+        })
     }
 
     fn set(&mut self, store: Resource<OpenStore>, key: String, value: Vec<u8>) -> Result<Result<(), key_value::Error>> {
-        let data = &self.table.get(&store)?.0;
-        lock(data).insert(key, value);
-        Ok(Ok(()))
+        Ok(match &self.table.get(&store)?.0 {
+            Backend::Memory(data) => {
+                lock(data).insert(key, value);
+                Ok(())
+            }
+            Backend::Redis(redis) => redis.set(&key, &value).map_err(key_value::Error::Other),
+        })
     }
 
     fn delete(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<(), key_value::Error>> {
-        let data = &self.table.get(&store)?.0;
-        lock(data).remove(&key);
-        Ok(Ok(()))
+        Ok(match &self.table.get(&store)?.0 {
+            Backend::Memory(data) => {
+                lock(data).remove(&key);
+                Ok(())
+            }
+            Backend::Redis(redis) => redis.delete(&key).map_err(key_value::Error::Other),
+        })
     }
 
     fn exists(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<bool, key_value::Error>> {
-        let data = &self.table.get(&store)?.0;
-        Ok(Ok(lock(data).contains_key(&key)))
+        Ok(match &self.table.get(&store)?.0 {
+            Backend::Memory(data) => Ok(lock(data).contains_key(&key)),
+            Backend::Redis(redis) => redis.exists(&key).map_err(key_value::Error::Other),
+        })
     }
 
     fn get_keys(&mut self, store: Resource<OpenStore>) -> Result<Result<Vec<String>, key_value::Error>> {
-        let data = &self.table.get(&store)?.0;
-        Ok(Ok(lock(data).keys().cloned().collect()))
+        Ok(match &self.table.get(&store)?.0 {
+            Backend::Memory(data) => Ok(lock(data).keys().cloned().collect()),
+            Backend::Redis(redis) => redis.get_keys().map_err(key_value::Error::Other),
+        })
     }
 
     fn drop(&mut self, store: Resource<OpenStore>) -> Result<()> {
