@@ -34,7 +34,10 @@ def need_python_packages() -> None:
         except ImportError:
             missing.append(module)
     if missing:
-        sys.exit(f"missing Python packages ({', '.join(missing)}): run `pip install -r tests/requirements.txt`")
+        venv_python = STATE_DIR / "venv" / "bin" / "python"
+        if venv_python.exists() and pathlib.Path(sys.prefix).resolve() != venv_python.parents[1].resolve():
+            os.execv(str(venv_python), [str(venv_python), sys.argv[0], *sys.argv[1:]])  # scripts/demo's venv
+        sys.exit(f"missing Python packages ({', '.join(missing)}): run scripts/demo once (it makes .demo/venv)")
 
 
 def b64u(raw: bytes) -> str:
