@@ -124,6 +124,9 @@ pub fn resource_metadata_url(config: &Config, req: &RequestHead) -> Option<Strin
 /// The RFC 9728 §2 document. `resource` is `auth_resource_url` when configured; otherwise the
 /// request's origin plus the path suffix (so the document at `/.well-known/oauth-protected-
 /// resource/mcp` names `<origin>/mcp`, as §3.3 requires). `None`: the host header is invalid.
+// Not inlined: Cranelift's compile work grows faster than a function's size, and
+// LLVM would fold this into the request handler (scripts/size-report measures it).
+#[inline(never)]
 pub fn protected_resource_document(
     config: &Config,
     req: &RequestHead,

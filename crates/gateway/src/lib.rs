@@ -175,6 +175,9 @@ impl Ctx<'_> {
         r
     }
 
+    // Not inlined: Cranelift's compile work grows faster than a function's size, and
+    // LLVM would fold this into the request handler (scripts/size-report measures it).
+    #[inline(never)]
     fn rejection(&self, rejection: &Rejection) -> Response {
         let status = rejection.status();
         let response = match rejection {

@@ -59,6 +59,9 @@ impl KeySet {
     /// kept; entries after them are skipped unexamined. Errors: not a JSON object (or a
     /// duplicate member), no `keys` array, no usable key, or two usable keys with the same
     /// `kid` (selection would be ambiguous). `skipped` is filled in either case.
+    // Not inlined: Cranelift's compile work grows faster than a function's size, and
+    // LLVM would fold this into the request handler (scripts/size-report measures it).
+    #[inline(never)]
     pub fn from_jwks_json_reporting(json: &[u8], skipped: &mut Skipped) -> Result<KeySet, Error> {
         // The set adds two levels (the set object, the `keys` array) above each key.
         let set = json::parse_object(json, MAX_JWK_DEPTH + 2).map_err(|_| Error::JwksNotJson)?;
@@ -115,6 +118,9 @@ impl KeySet {
     /// Stricter than a JWK Set: every key must be well formed, since this code wrote them all;
     /// any deviation means the record is stale or damaged ([`Error::CacheRecordInvalid`]) and
     /// the caller should refetch.
+    // Not inlined: Cranelift's compile work grows faster than a function's size, and
+    // LLVM would fold this into the request handler (scripts/size-report measures it).
+    #[inline(never)]
     pub fn from_cache_record(bytes: &[u8]) -> Result<KeySet, Error> {
         let keys = record::decode(bytes, MAX_KEYS)?;
         KeySet::from_keys(keys).map_err(|_| Error::CacheRecordInvalid)

@@ -16,6 +16,9 @@ impl Token {
     /// Parses a compact JWS and its JWT claims (RFC 7519 §7.2 steps 1–10 except the signature):
     /// everything [`Jws::parse`] checks, then a payload that is a JSON object without duplicate
     /// members or excessive nesting.
+    // Not inlined: Cranelift's compile work grows faster than a function's size, and
+    // LLVM would fold this into the request handler (scripts/size-report measures it).
+    #[inline(never)]
     pub fn parse(compact: &str, limits: &Limits) -> Result<Token, Error> {
         let jws = Jws::parse(compact, limits)?;
         let claims =
@@ -46,6 +49,9 @@ impl Token {
     /// Verifies the token at `now_unix_secs` (RFC 7515 §5.2, RFC 7519 §7.2): the key and
     /// signature as [`Jws::verify_signature`], then the registered claims against `validation`;
     /// returns who the token speaks for.
+    // Not inlined: Cranelift's compile work grows faster than a function's size, and
+    // LLVM would fold this into the request handler (scripts/size-report measures it).
+    #[inline(never)]
     pub fn verify(
         &self,
         keys: &KeySet,

@@ -46,6 +46,9 @@ pub(super) fn load_providers(
     Ok(providers)
 }
 
+// Not inlined: Cranelift's compile work grows faster than a function's size, and
+// LLVM would fold this into the request handler (scripts/size-report measures it).
+#[inline(never)]
 fn load_provider(
     vars: &impl Variables,
     slot: &'static ProviderVars,
