@@ -130,7 +130,7 @@ fn parse_checked(body: &[u8]) -> Result<(Value, bool), json::Fault> {
 /// Whether member name `name` is `target` (lowercase ASCII) for a parser that matches names
 /// case-insensitively, as Go's `encoding/json` does (Unicode simple folding: `ſ` is `s`, the
 /// Kelvin sign is `k`).
-fn folds_to(name: &str, target: &str) -> bool {
+pub(crate) fn folds_to(name: &str, target: &str) -> bool {
     // `target` is lowercase ASCII. Beyond ASCII, Unicode simple case folding (Go's
     // encoding/json) takes exactly two characters to an ASCII letter: ſ (U+017F) to `s` and
     // the Kelvin sign (U+212A) to `k`. Mapping just those avoids an 11 KB Unicode table.

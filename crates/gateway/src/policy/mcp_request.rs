@@ -84,17 +84,9 @@ pub fn parse_body(body: &[u8]) -> Result<Value, MessageError> {
     }
 }
 
-/// Whether member name `name` reads as `target` (lowercase ASCII) to a case-insensitive
-/// parser such as Go's `encoding/json` (Unicode simple folding: `ſ` is `s`, `K` is `k`).
-pub(super) fn folds_to(name: &str, target: &str) -> bool {
-    name.chars()
-        .map(|c| match c {
-            '\u{17f}' => 's',
-            '\u{212a}' => 'k',
-            c => c.to_ascii_lowercase(),
-        })
-        .eq(target.chars())
-}
+/// Whether member name `name` reads as `target` to a case-insensitive parser such as Go's
+/// `encoding/json`: the `_authContext` rules' definition.
+pub(super) use crate::auth_context::folds_to;
 
 /// Whether `obj` has a member that is not `target` but folds to it.
 pub(super) fn has_case_variant(obj: &::json::Map<String, Value>, target: &str) -> bool {

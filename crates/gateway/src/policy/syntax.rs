@@ -39,12 +39,8 @@ pub fn name_member(method: &str) -> Option<&'static str> {
     }
 }
 
-/// RFC 6749 §3.3 `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
-pub(super) fn is_scope_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
-}
+/// RFC 6749 §3.3 `scope-token`: the jose core's definition, the one tokens are checked with.
+pub(super) use jose::is_scope_token;
 
 /// Splits `text` into trimmed, non-empty items (separated by `;` or newlines), numbered from 1.
 pub(super) fn items(text: &str) -> impl Iterator<Item = (usize, &str)> {
