@@ -337,7 +337,7 @@ fn test_malformed_token_rejection() {
         assert_eq!((status, error.as_str()), (401, "invalid_token"), "{token}");
     }
     // The empty string: `Authorization: Bearer ` carries no credential.
-    assert_eq!(rejected(&w, ""), invalid_token("Malformed bearer token"));
+    assert_eq!(rejected(&w, ""), invalid_token("malformed bearer token"));
     assert_eq!(
         rejected(&w, "header.body"),
         invalid_token("token is not a compact JWS")
@@ -445,7 +445,7 @@ fn test_required_scopes_missing_gives_403() {
         (
             403,
             "insufficient_scope".into(),
-            "Token lacks a required scope".into()
+            "token lacks a required scope".into()
         )
     );
     assert!(verdict(

@@ -97,13 +97,13 @@ fn missing_token_is_401_with_exact_challenge() {
     assert_eq!(
         r.header("www-authenticate"),
         Some(
-            "Bearer error=\"unauthorized\", error_description=\"Missing authorization header\", \
+            "Bearer error=\"unauthorized\", error_description=\"missing authorization header\", \
              resource_metadata=\"http://mcp.example.com/.well-known/oauth-protected-resource\""
         )
     );
     assert_eq!(
         body_json(&r),
-        json!({"error": "unauthorized", "error_description": "Missing authorization header"})
+        json!({"error": "unauthorized", "error_description": "missing authorization header"})
     );
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.header("cache-control"), Some("no-store"));
@@ -149,7 +149,7 @@ fn hostile_host_never_breaks_the_challenge() {
     assert_eq!(r.status, 401);
     assert_eq!(
         r.header("www-authenticate"),
-        Some("Bearer error=\"unauthorized\", error_description=\"Missing authorization header\"")
+        Some("Bearer error=\"unauthorized\", error_description=\"missing authorization header\"")
     );
 }
 
@@ -160,7 +160,7 @@ fn non_bearer_scheme_is_401_unauthorized() {
     assert_eq!(r.status, 401);
     assert_eq!(
         body_json(&r)["error_description"],
-        "Authorization scheme must be Bearer"
+        "authorization scheme must be Bearer"
     );
 }
 
@@ -208,7 +208,7 @@ fn insufficient_scope_is_403_with_scope() {
     assert_eq!(
         r.header("www-authenticate"),
         Some(
-            "Bearer error=\"insufficient_scope\", scope=\"read admin\", error_description=\"Token lacks a required scope\", \
+            "Bearer error=\"insufficient_scope\", scope=\"read admin\", error_description=\"token lacks a required scope\", \
              resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource/mcp\""
         )
     );
@@ -542,7 +542,7 @@ fn default_configuration_fails_closed_with_500_naming_the_variable() {
     assert_eq!(r.status, 500);
     assert_eq!(
         body_json(&r),
-        json!({"error": "server_error", "error_description": "The authorizer is misconfigured"})
+        json!({"error": "server_error", "error_description": "the authorizer is misconfigured"})
     );
     let log = w.last_log();
     assert_eq!(log["level"], "error");
@@ -572,6 +572,18 @@ fn every_invalid_variable_is_a_500_that_names_it() {
         assert_eq!(r.status, 500, "{name}");
         assert_eq!(w.last_log()["variable"], name);
     }
+}
+
+#[test]
+fn stray_quote_in_required_scopes_is_a_500_whose_log_names_the_character() {
+    let w = World::authkit();
+    w.set("auth_provider_required_scopes", "mcp:tools \"mcp:read\"");
+    let r = w.respond(&mcp_post(&valid_token()));
+    assert_eq!(r.status, 500);
+    let log = w.last_log();
+    assert_eq!(log["variable"], "auth_provider_required_scopes");
+    let detail = log["config_detail"].as_str().unwrap();
+    assert!(detail.contains("'\"' (U+0022) is not allowed"), "{detail}");
 }
 
 // ---------- auth disabled ----------

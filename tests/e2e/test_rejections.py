@@ -185,7 +185,7 @@ def test_empty_token(host, gateway):
     assert status == 401
     scheme, params = mcp_http.parse_www_authenticate(challenge)
     assert scheme == "Bearer" and params["error"] == "invalid_token"
-    assert body == {"error": "invalid_token", "error_description": "Malformed bearer token"}
+    assert body == {"error": "invalid_token", "error_description": "malformed bearer token"}
     assert gateway.requests == []
 
 

@@ -69,14 +69,14 @@ impl Rejection {
     /// A short fixed description; never echoes the token.
     pub fn description(&self) -> &'static str {
         match self {
-            Rejection::MissingToken => "Missing authorization header",
-            Rejection::UnsupportedScheme => "Authorization scheme must be Bearer",
-            Rejection::MultipleAuthorization => "Multiple authorization headers",
-            Rejection::MalformedCredential => "Malformed bearer token",
+            Rejection::MissingToken => "missing authorization header",
+            Rejection::UnsupportedScheme => "authorization scheme must be Bearer",
+            Rejection::MultipleAuthorization => "multiple authorization headers",
+            Rejection::MalformedCredential => "malformed bearer token",
             Rejection::Token(e) => e.description(),
             Rejection::UntrustedIssuer => "token issuer is not accepted",
-            Rejection::KeysUnavailable { .. } => "Signing keys are temporarily unavailable",
-            Rejection::InsufficientScope { .. } => "Token lacks a required scope",
+            Rejection::KeysUnavailable { .. } => "signing keys are temporarily unavailable",
+            Rejection::InsufficientScope { .. } => "token lacks a required scope",
         }
     }
 }

@@ -150,7 +150,7 @@ impl Authorization {
         let (policy, hierarchy) = self.parsed().ok_or(Refused::Forbidden {
             id: Value::Null,
             needed: Vec::new(),
-            description: "The authorizer's policy is invalid",
+            description: "the authorizer's policy is invalid",
             message: "Forbidden",
             reason: "policy_invalid",
         })?;

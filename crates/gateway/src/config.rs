@@ -39,20 +39,32 @@ pub struct ConfigError {
     pub variable: &'static str,
     /// What is wrong and how to fix it.
     pub problem: &'static str,
+    /// The character that makes the value invalid, when one does (a scope list's `"`, `\\`,
+    /// control or non-ASCII character): the log's `config_detail` names it, since the value
+    /// itself is not logged and a stray quote or a non-breaking space is invisible in a manifest.
+    pub offending: Option<char>,
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.variable)?;
         f.write_str(": ")?;
-        f.write_str(self.problem)
+        f.write_str(self.problem)?;
+        match self.offending {
+            Some(c) => write!(f, "; {c:?} (U+{:04X}) is not allowed", u32::from(c)),
+            None => Ok(()),
+        }
     }
 }
 
 impl std::error::Error for ConfigError {}
 
 fn err(variable: &'static str, problem: &'static str) -> ConfigError {
-    ConfigError { variable, problem }
+    ConfigError {
+        variable,
+        problem,
+        offending: None,
+    }
 }
 
 /// Cross-origin policy for browser-based MCP clients (Fetch standard, CORS protocol).
@@ -198,11 +210,10 @@ pub fn is_tchar(b: u8) -> bool {
         )
 }
 
-/// RFC 6749 §3.3 `scope-token`: `%x21 / %x23-5B / %x5D-7E`.
-pub(crate) fn is_scope_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+/// One RFC 6749 §3.3 `scope-token` character: `%x21 / %x23-5B / %x5D-7E` (printable ASCII but
+/// space, `"` and `\\`).
+pub(crate) fn is_scope_char(c: char) -> bool {
+    c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c)
 }
 
 pub(crate) fn secure_url(value: &str, name: &'static str, problem: &'static str) -> Result<Url, ConfigError> {

@@ -458,7 +458,7 @@ impl ForwardPlan {
 
     /// The 400 answer when the client's body could not be read to its end (aborted upload).
     pub fn incomplete_body_response(&self) -> Response {
-        let mut r = responses::json_error(400, "invalid_request", "Request body could not be read");
+        let mut r = responses::json_error(400, "invalid_request", "request body could not be read");
         r.headers.extend(self.response_extra.iter().cloned());
         r.headers
             .push(("content-length".into(), r.body.len().to_string()));

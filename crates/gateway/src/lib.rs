@@ -270,8 +270,11 @@ pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
         Err(e) => {
             log.set_reason(e.problem);
             log.set_variable(e.variable);
+            if e.offending.is_some() {
+                log.set_config_detail(e.to_string()); // names the character (the value is not logged)
+            }
             let mut r =
-                responses::json_error(500, "server_error", "The authorizer is misconfigured");
+                responses::json_error(500, "server_error", "the authorizer is misconfigured");
             r.headers.push((trace_header, trace_id.clone()));
             finish_body(&mut r, &req.method);
             return respond(ports, &log, r);
@@ -283,7 +286,7 @@ pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
         log.set_reason(e.fault.code());
         log.set_variable(e.variable);
         log.set_config_detail(e.to_string());
-        let mut r = responses::json_error(500, "server_error", "The authorizer is misconfigured");
+        let mut r = responses::json_error(500, "server_error", "the authorizer is misconfigured");
         r.headers.push((trace_header, trace_id.clone()));
         finish_body(&mut r, &req.method);
         return respond(ports, &log, r);
@@ -320,7 +323,7 @@ pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
             let mut r = responses::json_error(
                 405,
                 "invalid_request",
-                "Discovery documents support GET only",
+                "discovery documents support GET only",
             );
             r.headers
                 .push(("allow".into(), "GET, HEAD, OPTIONS".into()));
@@ -340,7 +343,7 @@ pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
                 }
                 None => {
                     log.set_reason("invalid_host");
-                    let r = responses::json_error(400, "invalid_request", "Invalid Host header");
+                    let r = responses::json_error(400, "invalid_request", "invalid Host header");
                     respond(ports, &log, ctx.finalize(r, true))
                 }
             }
@@ -364,7 +367,7 @@ pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
                     let mut r = responses::json_error(
                         503,
                         "temporarily_unavailable",
-                        "Authorization server metadata is temporarily unavailable",
+                        "authorization server metadata is temporarily unavailable",
                     );
                     r.headers.push((
                         "retry-after".into(),

@@ -4,7 +4,7 @@
 //! unique (a name is what `_authContext.provider` and `x-auth-provider` carry, so two slots
 //! with one name would make two identity providers indistinguishable downstream).
 
-use super::{endpoint, err, is_scope_token, parse_bool, read, secure_url, split_list, ConfigError};
+use super::{endpoint, err, is_scope_char, parse_bool, read, secure_url, split_list, ConfigError};
 use crate::ports::Variables;
 use crate::provider::{Provider, ProviderKind};
 use crate::url::{self, HostAllowList};
@@ -147,11 +147,14 @@ fn load_provider(
     }
 
     let required_scopes = split_list(&read(vars, slot.required_scopes)?);
-    if !required_scopes.iter().all(|s| is_scope_token(s)) {
-        return Err(err(
+    // split_list drops empty items, so a bad scope always has a bad character: name it.
+    if let Some(bad) = required_scopes.iter().find_map(|s| s.chars().find(|&c| !is_scope_char(c))) {
+        let mut e = err(
             slot.required_scopes,
             "must be scope names separated by spaces or commas (RFC 6749 §3.3)",
-        ));
+        );
+        e.offending = Some(bad);
+        return Err(e);
     }
 
     let name_raw = read(vars, slot.name)?;

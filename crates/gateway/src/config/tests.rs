@@ -423,3 +423,20 @@ fn provider_switches_and_inspect_limit() {
     assert_eq!(c.max_inspect_bytes, 2048, "clamped to the body cap");
     assert!(c.trust_forwarded_headers);
 }
+
+#[test]
+fn scope_list_with_a_stray_quote_or_invisible_space_names_the_character() {
+    // The value is never logged: the error itself must say which character is wrong.
+    for (value, shown) in [
+        ("mcp:tools \"mcp:read\"", "'\"' (U+0022)"),
+        ("mcp:tools\u{a0}mcp:read", "'\\u{a0}' (U+00A0)"),
+        ("mcp:tools back\\slash", "'\\\\' (U+005C)"),
+    ] {
+        let mut pairs = oidc();
+        pairs.push(("auth_provider_required_scopes", value));
+        let e = Config::load(&vars(&pairs)).unwrap_err();
+        assert_eq!(e.variable, "auth_provider_required_scopes");
+        assert!(e.offending.is_some(), "{e}");
+        assert!(e.to_string().contains(shown), "{value:?}: {e}");
+    }
+}

@@ -58,9 +58,9 @@ impl Denial<'_> {
     /// The challenge's `error_description` (RFC 6750 §3): whether a scope would help.
     pub fn description(&self) -> &'static str {
         if self.needed.is_empty() {
-            "Token may not perform this operation"
+            "token may not perform this operation"
         } else {
-            "Token lacks a scope this operation needs"
+            "token lacks a scope this operation needs"
         }
     }
 
@@ -414,7 +414,7 @@ mod tests {
         assert_eq!(d.reason(), "policy_claim_mismatch");
         assert_eq!(
             (d.description(), d.message()),
-            ("Token may not perform this operation", "Forbidden")
+            ("token may not perform this operation", "Forbidden")
         );
     }
 
