@@ -5,12 +5,12 @@
 //! reply) is returned to the component as `key-value` `error::other`, never a trap, so the
 //! component decides (the authorizer fails closed).
 //!
-//! The host's key-value calls are synchronous (one guest call, one Redis round trip), so the
-//! store keeps a small pool of blocking connections and runs each command in
-//! `tokio::task::block_in_place`: a slow Redis holds one request, not a runtime worker and the
-//! requests queued behind it. Connecting is lazy, as in Spin: the host starts while Redis is
-//! down, and every command retries once on a fresh connection when a pooled one turns out to
-//! be dead (Redis restarted), so a restart costs no failed request once Redis is back.
+//! The commands are blocking (the `redis` crate's sync client: a small dependency set) on a
+//! small pool of connections; `crate::spin_host` runs each on tokio's blocking pool, so the
+//! guest's fiber waits, not a runtime worker (a slow Redis holds one request, not every request
+//! on that worker). Connecting is lazy, as in Spin: the host starts while Redis is down, and a
+//! command retries once on a fresh connection when a pooled one turns out to be dead (Redis
+//! restarted), so a restart costs no failed request once Redis is back.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -61,7 +61,7 @@ impl RedisStore {
     /// Runs one (idempotent) command: on a pooled connection if there is one, retried once on
     /// a new connection if the pooled one failed at the I/O level.
     fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
-        tokio::task::block_in_place(|| {
+        {
             if let Some(mut conn) = self.take_idle() {
                 match cmd.query::<T>(&mut conn) {
                     Ok(v) => {
@@ -77,7 +77,7 @@ impl RedisStore {
             let value = cmd.query::<T>(&mut conn).map_err(|e| describe(&e))?;
             self.put_idle(conn);
             Ok(value)
-        })
+        }
     }
 
     fn connect(&self) -> Result<redis::Connection, StoreError> {
@@ -116,8 +116,8 @@ mod tests {
         }
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-    async fn a_redis_that_is_down_is_an_error_not_a_panic() {
+    #[test]
+    fn a_redis_that_is_down_is_an_error_not_a_panic() {
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
         let store = RedisStore::open("redis://127.0.0.1:1").unwrap();
         assert!(store.get("k").unwrap_err().starts_with("redis: "));

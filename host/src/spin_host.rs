@@ -15,7 +15,9 @@ use wasmtime::Result;
 wasmtime::component::bindgen!({
     path: "wit",
     world: "host",
-    imports: { default: trappable },
+    // The store's calls are async: a Redis round trip suspends the guest's fiber instead of
+    // holding a runtime worker thread.
+    imports: { "fermyon:spin/key-value": async | trappable, default: trappable },
     with: { "fermyon:spin/key-value.store": OpenStore },
 });
 
@@ -73,62 +75,74 @@ fn lock(data: &Data) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
 
 impl key_value::Host for SpinHost {}
 
+/// Runs a Redis command on tokio's blocking pool; its failure (or the task's) is `error::other`.
+async fn blocking<T: Send + 'static>(
+    redis: &Arc<RedisStore>,
+    op: impl FnOnce(&RedisStore) -> Result<T, String> + Send + 'static,
+) -> Result<T, key_value::Error> {
+    let redis = redis.clone();
+    match tokio::task::spawn_blocking(move || op(&redis)).await {
+        Ok(result) => result.map_err(key_value::Error::Other),
+        Err(e) => Err(key_value::Error::Other(format!("redis: the command's task failed: {e}"))),
+    }
+}
+
 impl key_value::HostStore for SpinHost {
-    fn open(&mut self, label: String) -> Result<Result<Resource<OpenStore>, key_value::Error>> {
+    async fn open(&mut self, label: String) -> Result<Result<Resource<OpenStore>, key_value::Error>> {
         if !self.shared.allowed_stores.contains(&label) {
             return Ok(Err(key_value::Error::AccessDenied));
         }
-        let Some(data) = self.shared.stores.get(&label) else {
+        let Some(backend) = self.shared.stores.get(&label) else {
             return Ok(Err(key_value::Error::NoSuchStore));
         };
-        match self.table.push(OpenStore(data.clone())) {
+        match self.table.push(OpenStore(backend.clone())) {
             Ok(handle) => Ok(Ok(handle)),
             Err(_) => Ok(Err(key_value::Error::StoreTableFull)),
         }
     }
 
-    fn get(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<Option<Vec<u8>>, key_value::Error>> {
+    async fn get(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<Option<Vec<u8>>, key_value::Error>> {
         Ok(match &self.table.get(&store)?.0 {
             Backend::Memory(data) => Ok(lock(data).get(&key).cloned()),
-            Backend::Redis(redis) => redis.get(&key).map_err(key_value::Error::Other),
+            Backend::Redis(redis) => blocking(redis, move |r| r.get(&key)).await,
         })
     }
 
-    fn set(&mut self, store: Resource<OpenStore>, key: String, value: Vec<u8>) -> Result<Result<(), key_value::Error>> {
+    async fn set(&mut self, store: Resource<OpenStore>, key: String, value: Vec<u8>) -> Result<Result<(), key_value::Error>> {
         Ok(match &self.table.get(&store)?.0 {
             Backend::Memory(data) => {
                 lock(data).insert(key, value);
                 Ok(())
             }
-            Backend::Redis(redis) => redis.set(&key, &value).map_err(key_value::Error::Other),
+            Backend::Redis(redis) => blocking(redis, move |r| r.set(&key, &value)).await,
         })
     }
 
-    fn delete(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<(), key_value::Error>> {
+    async fn delete(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<(), key_value::Error>> {
         Ok(match &self.table.get(&store)?.0 {
             Backend::Memory(data) => {
                 lock(data).remove(&key);
                 Ok(())
             }
-            Backend::Redis(redis) => redis.delete(&key).map_err(key_value::Error::Other),
+            Backend::Redis(redis) => blocking(redis, move |r| r.delete(&key)).await,
         })
     }
 
-    fn exists(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<bool, key_value::Error>> {
+    async fn exists(&mut self, store: Resource<OpenStore>, key: String) -> Result<Result<bool, key_value::Error>> {
         Ok(match &self.table.get(&store)?.0 {
             Backend::Memory(data) => Ok(lock(data).contains_key(&key)),
-            Backend::Redis(redis) => redis.exists(&key).map_err(key_value::Error::Other),
+            Backend::Redis(redis) => blocking(redis, move |r| r.exists(&key)).await,
         })
     }
 
-    fn get_keys(&mut self, store: Resource<OpenStore>) -> Result<Result<Vec<String>, key_value::Error>> {
+    async fn get_keys(&mut self, store: Resource<OpenStore>) -> Result<Result<Vec<String>, key_value::Error>> {
         Ok(match &self.table.get(&store)?.0 {
             Backend::Memory(data) => Ok(lock(data).keys().cloned().collect()),
-            Backend::Redis(redis) => redis.get_keys().map_err(key_value::Error::Other),
+            Backend::Redis(redis) => blocking(redis, |r| r.get_keys()).await,
         })
     }
 
-    fn drop(&mut self, store: Resource<OpenStore>) -> Result<()> {
+    async fn drop(&mut self, store: Resource<OpenStore>) -> Result<()> {
         self.table.delete(store)?;
         Ok(())
     }
