@@ -19,6 +19,7 @@ class MockProvider:
         self._lock = threading.Lock()
         self._jwks = keys or tokens.jwks()
         self.hits: Counter[str] = Counter()  # path → requests answered (failures included)
+        self.times: list[tuple[float, str]] = []  # (time.monotonic(), path) of each request
         self.failing = False  # True: every request gets 503
         self.delay_s = 0.0  # wait this long before answering (a slow provider)
         self.dribble_s = 0.0  # send the body one byte at a time, this long apart
@@ -32,6 +33,7 @@ class MockProvider:
                 path = self.path.split("?", 1)[0]
                 with provider._lock:
                     provider.hits[path] += 1
+                    provider.times.append((time.monotonic(), path))
                     failing = provider.failing
                     doc = provider._document(path)
                 if provider.delay_s:
@@ -103,6 +105,11 @@ class MockProvider:
     def jwks_fetches(self) -> int:
         with self._lock:
             return self.hits[self.JWKS_PATH]
+
+    def jwks_fetch_times(self) -> list[float]:
+        """When each JWKS request arrived (time.monotonic()), in order."""
+        with self._lock:
+            return [t for t, path in self.times if path == self.JWKS_PATH]
 
     def close(self) -> None:
         self._server.shutdown()
