@@ -563,7 +563,10 @@ fn forward(
                     break;
                 }
             }
-            let upstream_failed = upstream.finish_failed();
+            // A client that went away ends the relay at once: waiting for the upstream's trailers
+            // would hang on an endless event stream (GET /mcp) and the request would never be
+            // logged. Dropping the reader (stream, then body) closes the upstream connection.
+            let upstream_failed = !client_gone && upstream.finish_failed();
             if let (Some(f), false, false) = (filter.as_mut(), client_gone, upstream_failed) {
                 filtered.clear();
                 f.finish(&mut filtered, plan.log_mut());

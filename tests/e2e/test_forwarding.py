@@ -188,3 +188,31 @@ def test_gateway_down_gives_502(start_host, provider, client):
     # Not JSON-RPC: still 502.
     r = client.get(h.url + config.MCP_PATH, headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"})
     assert r.status_code == 502
+
+
+def test_get_event_stream_cut_off_by_the_client_is_logged(host, gateway, mint):
+    """A client that drops the standalone GET /mcp stream (Streamable HTTP) still leaves one JSON
+    log line, reason client_disconnected, once the authorizer next writes to it (the SDK's SSE
+    ping, every 15 s): a cut-off stream is never silent in the log."""
+    token = mint()
+    with httpx.Client(timeout=30) as c:
+        sid = mcp_http.open_session(c, host.url + config.MCP_PATH, token)
+        headers = {
+            "Accept": "text/event-stream",
+            "Authorization": f"Bearer {token}",
+            "Mcp-Session-Id": sid,
+            "MCP-Protocol-Version": mcp_http.PROTOCOL_VERSION,
+        }
+        with c.stream("GET", host.url + config.MCP_PATH, headers=headers) as r:
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith("text/event-stream")
+        # Leaving the block closes the connection mid-stream.
+    deadline = time.monotonic() + 40
+    lines: list[dict] = []
+    while time.monotonic() < deadline and not lines:
+        time.sleep(0.5)
+        lines = [json.loads(line) for line in host.output().splitlines()
+                 if line.startswith("{") and '"client_disconnected"' in line]
+    assert lines, f"no client_disconnected log line; output:\n{host.output()[-3000:]}"
+    [entry] = lines
+    assert entry["method"] == "GET" and entry["route"] == "mcp" and entry["status"] == 200, entry
