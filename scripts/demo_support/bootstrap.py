@@ -132,7 +132,7 @@ def ensure_python(no_build: bool) -> None:
         say(f"==> Made the Python virtual environment .demo/venv ({sys.executable}, Python {sys.version.split()[0]})")
     run_step("Installing the Python packages into .demo/venv (MCP SDK, PyJWT, cryptography, ...)",
              [str(VENV_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
-             "about a minute, once", quiet=True)
+             "10-30 s, once", quiet=True)
     (VENV / "requirements.sha256").write_text(digest(REQUIREMENTS) + "\n")
     say("==> Continuing in .demo/venv")
     reexec_in_venv()
