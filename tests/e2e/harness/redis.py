@@ -1,18 +1,16 @@
 """A throwaway `redis-server` on a free loopback port (no persistence, in a temp dir), a tiny
 RESP client to read its counters (`INFO commandstats`), and the Spin runtime config that puts
 the authorizer's `mcp_authorizer` store in it. Each server is bounded: the `redis_server`
-fixture stops it after the test, and the kernel sends it SIGTERM if the test process dies
-(PR_SET_PDEATHSIG), so nothing is left running.
+fixture stops it after the test, and it runs under coreutils `timeout`, so even if the test run
+is killed it is gone after MAX_LIFETIME_S, like the hosts (`--exit-after`).
 
 Without `redis-server` installed the tests that need it are skipped, except under CI (`CI` set),
 where that is a failure: `.ci/run` installs the Debian package."""
 from __future__ import annotations
 
-import ctypes
 import os
 import pathlib
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -21,6 +19,7 @@ import time
 import pytest
 
 REDIS_SERVER = shutil.which("redis-server")
+MAX_LIFETIME_S = 900
 STORE_LABEL = "mcp_authorizer"  # spin.toml grants it to the authorizer only
 # The data commands of Spin's Redis key-value store (get, set, delete, exists, get-keys).
 READS = ("get", "exists", "keys")
@@ -48,9 +47,10 @@ class RedisServer:
 
     def start(self) -> None:
         """Starts the server (again, on the same port: a restart loses every key)."""
-        args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        # `timeout` passes our SIGTERM on to redis-server and waits for it.
+        args = ["timeout", str(MAX_LIFETIME_S), REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", str(self.dir), "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -116,14 +116,6 @@ class RedisServer:
         path = self.dir / f"runtime-config-{label}.toml"
         path.write_text(f'[key_value_store.{label}]\ntype = "redis"\nurl = "{self.url}"\n')
         return path
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the process that started it exits."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 @pytest.fixture
