@@ -94,11 +94,13 @@ class Kind:
     body: bytes = RPC
 
 
-def valid_kinds(issuer: str, *, users: int = 4, lifetime: int = 900) -> list[Kind]:
-    """Valid tokens: every algorithm the fixture keys sign × `users` subjects."""
+def valid_kinds(issuer: str, *, users: int = 4, lifetime: int = 900, name: str = "valid",
+                expect: int = 200, **claims) -> list[Kind]:
+    """Valid tokens: every algorithm the fixture keys sign × `users` subjects (with `claims`)."""
     return [
-        Kind(f"valid {alg}", tokens.mint(issuer, config.AUDIENCE, alg=alg, sub=f"user-{u}", lifetime=lifetime),
-             frozenset({200}))
+        Kind(f"{name} {alg}",
+             tokens.mint(issuer, config.AUDIENCE, alg=alg, sub=f"user-{u}", lifetime=lifetime, **claims),
+             frozenset({expect}))
         for alg in sorted(tokens.ALG_KEYS)
         for u in range(users)
     ]
