@@ -78,6 +78,7 @@ fn end_to_end_headers_pass_hop_by_hop_and_spoofable_ones_do_not() {
             "last-event-id",
             "x-custom",
             "x-auth-user-id",
+            "x-auth-subject",
             "x-auth-client-id",
             "x-auth-issuer",
             "x-auth-scopes",

@@ -97,13 +97,13 @@ fn missing_token_is_401_with_exact_challenge() {
     assert_eq!(
         r.header("www-authenticate"),
         Some(
-            "Bearer error=\"unauthorized\", error_description=\"missing authorization header\", \
+            "Bearer error=\"unauthorized\", error_description=\"Missing authorization header\", \
              resource_metadata=\"http://mcp.example.com/.well-known/oauth-protected-resource\""
         )
     );
     assert_eq!(
         body_json(&r),
-        json!({"error": "unauthorized", "error_description": "missing authorization header"})
+        json!({"error": "unauthorized", "error_description": "Missing authorization header"})
     );
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.header("cache-control"), Some("no-store"));
@@ -149,7 +149,7 @@ fn hostile_host_never_breaks_the_challenge() {
     assert_eq!(r.status, 401);
     assert_eq!(
         r.header("www-authenticate"),
-        Some("Bearer error=\"unauthorized\", error_description=\"missing authorization header\"")
+        Some("Bearer error=\"unauthorized\", error_description=\"Missing authorization header\"")
     );
 }
 

@@ -22,12 +22,12 @@ def test_missing_token_gets_401_with_resource_metadata(host, gateway, client):
     r = mcp_http.post(client, host.url + config.MCP_PATH, mcp_http.initialize())
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/json")
-    assert r.json() == {"error": "unauthorized", "error_description": "missing authorization header"}
+    assert r.json() == {"error": "unauthorized", "error_description": "Missing authorization header"}
     scheme, params = mcp_http.parse_www_authenticate(r.headers["www-authenticate"])
     assert scheme == "Bearer"
     assert params == {
         "error": "unauthorized",
-        "error_description": "missing authorization header",
+        "error_description": "Missing authorization header",
         "resource_metadata": host.url + PRM,
     }
     assert gateway.requests == []

@@ -69,7 +69,9 @@ impl Rejection {
     /// A short fixed description; never echoes the token.
     pub fn description(&self) -> &'static str {
         match self {
-            Rejection::MissingToken => "missing authorization header",
+            // The behaviour contract's exact text (DESIGN.md; FastMCP says the same): clients
+            // and the acceptance run match it, so it keeps its capital, unlike the others.
+            Rejection::MissingToken => "Missing authorization header",
             Rejection::UnsupportedScheme => "authorization scheme must be Bearer",
             Rejection::MultipleAuthorization => "multiple authorization headers",
             Rejection::MalformedCredential => "malformed bearer token",

@@ -205,13 +205,13 @@ mod tests {
     fn challenge_shapes() {
         let c = Challenge {
             error: "unauthorized",
-            description: "missing authorization header",
+            description: "Missing authorization header",
             scope: None,
             resource_metadata: Some("https://h/.well-known/oauth-protected-resource"),
         };
         assert_eq!(
             c.render(),
-            r#"Bearer error="unauthorized", error_description="missing authorization header", resource_metadata="https://h/.well-known/oauth-protected-resource""#
+            r#"Bearer error="unauthorized", error_description="Missing authorization header", resource_metadata="https://h/.well-known/oauth-protected-resource""#
         );
         let c = Challenge {
             error: "insufficient_scope",
