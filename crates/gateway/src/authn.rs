@@ -8,7 +8,7 @@ use crate::config::Config;
 use jose::{self, Identity, Limits, Token, Validation};
 use crate::jwks_cache::{keys_for, KeysRequest};
 use crate::log::RequestLog;
-use crate::ports::{HttpClient, KeyValue};
+use crate::ports::{HttpClient, KeyValue, Random};
 use crate::provider::{route, Provider};
 
 /// Why a protected request is refused. Each maps to one status and one fixed description.
@@ -132,7 +132,7 @@ pub struct Authenticated<'a> {
 }
 
 /// Verifies the request's bearer token and the provider's required scopes.
-pub async fn authenticate<'c, P: KeyValue + HttpClient>(
+pub async fn authenticate<'c, P: KeyValue + HttpClient + Random>(
     ports: &P,
     headers: &[(String, Vec<u8>)],
     config: &'c Config,

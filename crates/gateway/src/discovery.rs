@@ -7,7 +7,7 @@ use ::json::{Map, Value};
 use crate::config::Config;
 use crate::RequestHead;
 use crate::log::RequestLog;
-use crate::ports::{HttpClient, KeyValue};
+use crate::ports::{HttpClient, KeyValue, Random};
 use crate::provider::{MetadataUnavailable, Provider};
 use crate::url::{self, Url};
 
@@ -189,7 +189,7 @@ pub fn provider_for_suffix<'a>(providers: &'a [Provider], suffix: &str) -> Optio
 }
 
 /// The RFC 8414 §2 document for the provider the suffix selects.
-pub async fn authorization_server_document<P: KeyValue + HttpClient>(
+pub async fn authorization_server_document<P: KeyValue + HttpClient + Random>(
     ports: &P,
     config: &Config,
     suffix: &str,

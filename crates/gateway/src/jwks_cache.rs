@@ -24,7 +24,7 @@ use jose::{KeySet, Skipped};
 use crate::kv_cache::{self, Lease, Slot};
 use crate::kv_record::RecordKey;
 use crate::log::RequestLog;
-use crate::ports::{HttpClient, HttpError, HttpGet, KeyValue};
+use crate::ports::{HttpClient, HttpError, HttpGet, KeyValue, Random};
 use crate::url::{HostAllowList, Url};
 
 pub use crate::kv_record::{kv_key, Record};
@@ -199,7 +199,7 @@ pub struct KeysRequest<'a> {
 }
 
 /// The signing keys for a JWKS URL, from KV or a fetch, per the module's policy.
-pub async fn keys_for<P: KeyValue + HttpClient>(
+pub async fn keys_for<P: KeyValue + HttpClient + Random>(
     ports: &P,
     req: KeysRequest<'_>,
     log: &mut RequestLog,
@@ -240,7 +240,7 @@ pub async fn keys_for<P: KeyValue + HttpClient>(
     let mut attempted_at = record.as_ref().map_or(0, |r| r.attempted_at);
     let mut retry_after_secs = None;
     let lease = if decision.fetch {
-        kv_cache::take_lease(ports, &slot, policy, req.now, log)
+        kv_cache::take_lease(ports, &slot, policy, req.now, kv_cache::nonce(ports), log)
     } else {
         Lease::Held { attempted_at }
     };

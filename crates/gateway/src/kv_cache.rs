@@ -106,12 +106,20 @@ pub fn load(
 }
 
 /// Takes the fetch lease unless a fresh one is held: reads the lease, and if it is absent,
-/// stale or not authentic, writes ours (`attempted_at = now`) before the caller fetches.
+/// stale or not authentic, writes ours (`attempted_at = now`, carrying `nonce`) and reads it
+/// back before the caller fetches.
+///
+/// Spin's key-value store has no compare-and-swap, so two instances can both find no lease
+/// and both write one. The read-back narrows that race: of the writers whose writes landed
+/// before a read-back, only the last one still finds its own nonce and fetches; the others
+/// back off as if the lease had been held all along. What is left is an instance whose
+/// read-back ran before a later writer's write (README, Scaling out, has the measured bound).
 pub fn take_lease(
     kv: &dyn KeyValue,
     slot: &Slot<'_>,
     policy: &CachePolicy,
     now: u64,
+    nonce: [u8; 8],
     log: &mut RequestLog,
 ) -> Lease {
     match kv.kv_get(&slot.lease_key) {
@@ -138,12 +146,37 @@ pub fn take_lease(
         fetched_at: 0,
         attempted_at: now,
         source: slot.source.to_string(),
-        payload: Vec::new(),
+        payload: nonce.to_vec(),
     };
-    match write(kv, &slot.lease_key, &lease, slot.secret, log) {
-        Ok(()) => Lease::Acquired,
-        Err(StoreFailed) => Lease::StoreFailed,
+    if write(kv, &slot.lease_key, &lease, slot.secret, log).is_err() {
+        return Lease::StoreFailed;
     }
+    match kv.kv_get(&slot.lease_key) {
+        Ok(Some(bytes)) => match Record::open(&bytes, &slot.lease_key, slot.source, slot.secret) {
+            Ok(found) if found.payload == lease.payload => Lease::Acquired,
+            Ok(found) => {
+                log.detail("fetch_lease_lost");
+                Lease::Held {
+                    attempted_at: found.attempted_at,
+                }
+            }
+            // Overwritten by something that is not a lease of ours: fetch, as on a forged one.
+            Err(_) => Lease::Acquired,
+        },
+        // Gone already (evicted, or a store without read-your-writes): ours was written.
+        Ok(None) => Lease::Acquired,
+        Err(_) => {
+            log.warn("kv_read_failed");
+            Lease::StoreFailed
+        }
+    }
+}
+
+/// A lease nonce from the ports' randomness: it only has to differ between instances.
+pub fn nonce(random: &dyn crate::ports::Random) -> [u8; 8] {
+    let mut n = [0u8; 8];
+    random.fill(&mut n);
+    n
 }
 
 /// Stores a freshly fetched record. A failure is logged only: this request has its document,
@@ -225,17 +258,47 @@ mod tests {
         }
     }
 
+    /// Two instances that both found no lease: the one whose lease was overwritten before its
+    /// read-back does not fetch.
+    #[test]
+    fn racing_taker_whose_lease_was_overwritten_backs_off() {
+        struct Racing(Mem, Slot<'static>);
+        impl KeyValue for Racing {
+            fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+                self.0.kv_get(key)
+            }
+            fn kv_set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+                self.0.kv_set(key, value)?;
+                // Another instance writes its own lease right after ours.
+                let theirs = Record {
+                    fetched_at: 0,
+                    attempted_at: 999,
+                    source: self.1.source.to_string(),
+                    payload: vec![9; 8],
+                };
+                self.0.kv_set(key, &theirs.seal(key, None))
+            }
+        }
+        let slot = Slot::new("ftl-authz/jwks/", "https://a/jwks", None);
+        let kv = Racing(Mem::default(), Slot::new("ftl-authz/jwks/", "https://a/jwks", None));
+        let mut log = RequestLog::default();
+        assert_eq!(
+            take_lease(&kv, &slot, &P, 1000, [7; 8], &mut log),
+            Lease::Held { attempted_at: 999 }
+        );
+    }
+
     #[test]
     fn second_taker_sees_the_first_lease() {
         let kv = Mem::default();
         let slot = Slot::new("ftl-authz/jwks/", "https://a/jwks", None);
         let mut log = RequestLog::default();
-        assert_eq!(take_lease(&kv, &slot, &P, 1000, &mut log), Lease::Acquired);
+        assert_eq!(take_lease(&kv, &slot, &P, 1000, [7; 8], &mut log), Lease::Acquired);
         assert_eq!(
-            take_lease(&kv, &slot, &P, 1010, &mut log),
+            take_lease(&kv, &slot, &P, 1010, [7; 8], &mut log),
             Lease::Held { attempted_at: 1000 }
         );
-        assert_eq!(take_lease(&kv, &slot, &P, 1030, &mut log), Lease::Acquired);
+        assert_eq!(take_lease(&kv, &slot, &P, 1030, [7; 8], &mut log), Lease::Acquired);
         assert!(log.warnings().contains(&"kv_records_unauthenticated"));
     }
 
@@ -253,10 +316,10 @@ mod tests {
         kv.0.borrow_mut()
             .insert(slot.lease_key().into(), forged.encode());
         let mut log = RequestLog::default();
-        assert_eq!(take_lease(&kv, &slot, &P, 1001, &mut log), Lease::Acquired);
+        assert_eq!(take_lease(&kv, &slot, &P, 1001, [7; 8], &mut log), Lease::Acquired);
         let read_only = Mem(RefCell::default(), true);
         assert_eq!(
-            take_lease(&read_only, &slot, &P, 1001, &mut log),
+            take_lease(&read_only, &slot, &P, 1001, [7; 8], &mut log),
             Lease::StoreFailed
         );
         assert!(log.warnings().contains(&"kv_write_failed"));

@@ -19,7 +19,7 @@ use crate::jwks_cache::{self, fetch_document, CachePolicy};
 use crate::kv_cache::{self, Lease, Slot};
 use crate::kv_record::Record;
 use crate::log::RequestLog;
-use crate::ports::{HttpClient, KeyValue};
+use crate::ports::{HttpClient, KeyValue, Random};
 use crate::url::{self, HostAllowList, Url};
 
 /// The provider families.
@@ -119,7 +119,7 @@ impl Provider {
 
     /// The OpenID discovery document (filtered to what this component uses), from KV or fetched.
     /// The `jwks_uri` member has passed the allow-list.
-    pub async fn discovered<P: KeyValue + HttpClient>(
+    pub async fn discovered<P: KeyValue + HttpClient + Random>(
         &self,
         ports: &P,
         policy: &CachePolicy,
@@ -147,7 +147,7 @@ impl Provider {
         let mut attempted_at = record.as_ref().map_or(0, |r| r.attempted_at);
         let mut retry_after_secs = None;
         if decision.fetch {
-            match kv_cache::take_lease(ports, &slot, &policy, now, log) {
+            match kv_cache::take_lease(ports, &slot, &policy, now, kv_cache::nonce(ports), log) {
                 Lease::Acquired => {
                     log.count_fetch();
                     let fetched = match self.discovery_url() {
@@ -235,7 +235,7 @@ impl Provider {
     }
 
     /// The JWK Set URL: configured, derived (AuthKit), or discovered (OIDC).
-    pub async fn resolve_jwks_uri<P: KeyValue + HttpClient>(
+    pub async fn resolve_jwks_uri<P: KeyValue + HttpClient + Random>(
         &self,
         ports: &P,
         policy: &CachePolicy,
@@ -259,7 +259,7 @@ impl Provider {
 
     /// RFC 8414 §2 authorization server metadata for this provider. AuthKit: derived from the
     /// issuer. OIDC: configured endpoints, completed from discovery when any is missing.
-    pub async fn authorization_server_metadata<P: KeyValue + HttpClient>(
+    pub async fn authorization_server_metadata<P: KeyValue + HttpClient + Random>(
         &self,
         ports: &P,
         policy: &CachePolicy,
