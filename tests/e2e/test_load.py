@@ -82,8 +82,9 @@ def test_load_mixed_tokens_at_32_concurrency(start_host, new_provider, redis_ser
     windows = 1 + steady.elapsed_s / (cooldown - 1)
     assert steady.fetches <= 2 * windows, (steady.fetches, steady.elapsed_s)
     assert p.jwks_fetches() >= 1
-    # Writes only for a refetch (its lease, then its record); one read per request.
-    assert steady.kv_writes <= 2 * steady.fetches, redis_server.commandstats()
+    # Writes only around a refetch: its record, and a lease per request that found the
+    # cooldown over (a racing one loses the read-back and does not fetch), within each window.
+    assert steady.kv_writes <= steady.fetches + 2 * windows * 2, redis_server.commandstats()
     # One read per request (the record), and the lease too for those that found the cooldown
     # over (random kids, as a refetch is under way).
     random_kids = sum(1 for r in steady.results if r.kind == "random kid")
