@@ -114,14 +114,17 @@ def test_provider_outage_after_warm_up_keeps_both_nodes_serving(start_host, new_
     variables = node_vars(p, **{config.JWKS_CACHE_TTL: "1", config.JWKS_REFETCH_COOLDOWN: "1"})
     nodes = two_nodes(start_host, redis_server, upstream, variables)
     kinds = load.valid_kinds(p.issuer, users=1)
-    assert_expected(load.run("warm-up", urls(nodes), kinds, requests=10, concurrency=1))
-    assert p.jwks_fetches() == 1
+    warm = load.run("warm-up", urls(nodes), kinds, requests=10, concurrency=1)
+    assert_expected(warm)
+    # One fetch, and one more per TTL (1 s) the warm-up outlasted on a loaded machine.
+    warm_fetches = p.jwks_fetches()
+    assert 1 <= warm_fetches <= 1 + int(warm.elapsed_s) + 1, (warm_fetches, warm.elapsed_s)
 
     p.failing = True
     time.sleep(1.5)  # past the TTL: the keys are stale now, and every refetch fails
     outage = load.run("provider down", urls(nodes), kinds, requests=300, concurrency=4, max_s=10)
     assert_expected(outage)  # every valid token still 200, on both nodes
-    attempts = p.jwks_fetches() - 1
+    attempts = p.jwks_fetches() - warm_fetches
     # At most one attempt per cooldown (1 s) across both nodes, plus racing ones.
     assert 1 <= attempts <= 2 * (outage.elapsed_s + 2), (attempts, outage.elapsed_s)
     for h in nodes:
