@@ -13,7 +13,6 @@
 // The `http_component` macro expands to `unsafe` handle conversions.
 #![allow(unsafe_code)]
 
-use core::future::{ready, Future};
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,12 +27,12 @@ use spin_sdk::wit::wasi::http0_2_0::types::{
 };
 
 use gateway::forward::{ForwardPlan, UpstreamFailure};
-use gateway::{self, Decision, RequestHead, Response};
 use gateway::ports::{
     Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random,
     VariableError, Variables,
 };
 use gateway::url::{self as urls, Url};
+use gateway::{self, Decision, RequestHead, Response};
 
 /// wasi output streams accept at most 4096 bytes per `blocking_write_and_flush`.
 const WRITE_CHUNK: usize = 4096;
@@ -135,8 +134,8 @@ impl Log for SpinPorts {
 }
 
 impl HttpClient for SpinPorts {
-    fn get(&self, request: &HttpGet<'_>) -> impl Future<Output = Result<HttpResponse, HttpError>> {
-        ready(blocking_get(request))
+    fn get(&self, request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
+        blocking_get(request)
     }
 }
 
@@ -602,10 +601,10 @@ fn plan_reason(plan: &ForwardPlan) -> &'static str {
 }
 
 #[spin_sdk::http_component]
-async fn handle(request: IncomingRequest, out: ResponseOutparam) {
+fn handle(request: IncomingRequest, out: ResponseOutparam) {
     let ports = SpinPorts::open();
     let head = head_of(&request);
-    match gateway::handle(&ports, &head).await {
+    match gateway::handle(&ports, &head) {
         Decision::Respond(response) => write_response(out, &response),
         Decision::Forward(plan) => forward(&ports, request, out, *plan),
     }

@@ -15,12 +15,10 @@ use gateway::jwks_cache::{kv_key, Record, JWKS_PREFIX};
 use gateway::kv_record::RecordKey;
 use gateway::provider::DISCOVERY_PREFIX;
 use gateway::{Decision, RequestHead};
-use gateway_support::concurrent::{run_concurrently, status_of, Concurrent};
+use gateway_support::concurrent::{run_concurrently, start, status_of, Concurrent};
 use gateway_support::*;
 use jose::KeySet;
 use serde_json::{json, Value};
-use std::future::Future;
-use std::task::Poll;
 
 /// Public JWK of `tests/fixtures/keys/rsa-2048-other.pem`: a key the provider never published.
 const ATTACKER_N: &str = "1laTtK3xX61qoBfo3d--Mqawfljw4MmLzzgp9YoUVcUbkfOrKJg4YthrHNzqXH091dGr_pcBelSUhece_QBneZziONkTwJcmX9NRplKU9MK94vjCxevLAmyRCTpXzTIdB7F1KYkxQiwDjBqXNLjZ_hbfh4KZk9J-8tftsRxEylkDAAkri1PpoHcVC4uaPZ0KxlLx_xAmKUizPYhLn5kWIw-57NqlchCfPf3YGQ-DAMckBigyANRY85oxBp9n7pnWdWc7TT8bjCzCg7BvenppvOkswftI74AbTr7VL-l7Q7r0x3o6CQ2gt1oLPGfLjSRv-VQtLBxPKmFSLIMUBpK5GQ";
@@ -94,7 +92,10 @@ fn planted_kv_record_with_foreign_key_is_a_cache_miss() {
         attacker_keys_record(JWKS_URL).encode(),
     );
     let r = w.respond(&mcp_post(&attacker_token(ISSUER)));
-    assert_eq!(r.status, 401, "a planted key authenticated a forged identity");
+    assert_eq!(
+        r.status, 401,
+        "a planted key authenticated a forged identity"
+    );
     // The planted record was a miss: the provider was asked, and its real keys replaced it.
     assert_eq!(w.fetch_count(JWKS_URL), 1);
     let line = w.last_log();
@@ -179,7 +180,10 @@ fn without_a_secret_records_are_used_and_each_write_warns_unauthenticated() {
     w.vars.borrow_mut().remove("auth_kv_record_key");
     let mut plan = w.forward(&mcp_post(&valid_token()));
     plan.finish(&w, 200, "forwarded");
-    assert_eq!(w.last_log()["warnings"], json!(["kv_records_unauthenticated"]));
+    assert_eq!(
+        w.last_log()["warnings"],
+        json!(["kv_records_unauthenticated"])
+    );
     // A cache hit writes nothing, so it says nothing: no warning on every request.
     let mut plan = w.forward(&mcp_post(&valid_token()));
     plan.finish(&w, 200, "forwarded");
@@ -261,7 +265,10 @@ fn concurrent_requests_at_expiry_are_served_stale_keys_while_one_refetches() {
     w.advance_secs(301);
     let slow = Concurrent::new(&w);
     let now = NOW + 301;
-    let token = mint("rsa-2048", &claims_with(json!({"exp": now + 3600, "iat": now})));
+    let token = mint(
+        "rsa-2048",
+        &claims_with(json!({"exp": now + 3600, "iat": now})),
+    );
     let reqs: Vec<RequestHead> = (0..20).map(|_| mcp_post(&token)).collect();
     let out = run_concurrently(&slow, &reqs);
     assert!(out.iter().all(|d| status_of(d) == 200));
@@ -284,19 +291,18 @@ fn lease_race_is_bounded_by_requests_that_read_before_the_lease_is_visible() {
     w.fetches.borrow_mut().clear();
     let first = Concurrent::new(&w);
     let first_req = [mcp_post(&valid_token())];
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut leader = Box::pin(gateway::handle(&first, &first_req[0]));
-    assert!(leader.as_mut().poll(&mut cx).is_pending(), "the leader is fetching");
-    // The leader's lease is visible now: 40 more concurrent requests, no further fetch.
-    let rest: Vec<RequestHead> = (0..40).map(|_| mcp_post(&valid_token())).collect();
     let later = Concurrent::new(&w);
-    let out = run_concurrently(&later, &rest);
-    assert!(out.iter().all(|d| status_of(d) == 503));
-    assert_eq!(w.fetch_count(JWKS_URL), 1);
-    first.release();
-    let Poll::Ready(d) = leader.as_mut().poll(&mut cx) else {
-        panic!("the leader did not finish")
-    };
+    let rest: Vec<RequestHead> = (0..40).map(|_| mcp_post(&valid_token())).collect();
+    let d = std::thread::scope(|scope| {
+        let leader = start(scope, &first, &first_req[0]);
+        assert_eq!(first.in_flight.get(), 1, "the leader is fetching");
+        // The leader's lease is visible now: 40 more concurrent requests, no further fetch.
+        let out = run_concurrently(&later, &rest);
+        assert!(out.iter().all(|d| status_of(d) == 503));
+        assert_eq!(w.fetch_count(JWKS_URL), 1);
+        first.release();
+        leader.join().expect("the leader finished")
+    });
     assert_eq!(status_of(&d), 200);
 }
 
@@ -344,11 +350,17 @@ fn read_only_kv_serves_cached_keys_but_unknown_kids_get_503() {
     let unknown = mint_with("rsa-2048", json!({"kid": "rotated"}), &claims());
     let reqs = [mcp_post(&valid), mcp_post(&unknown), mcp_post(&unknown)];
     let out = run_concurrently(&ro, &reqs);
-    assert_eq!(out.iter().map(status_of).collect::<Vec<_>>(), [200, 503, 503]);
+    assert_eq!(
+        out.iter().map(status_of).collect::<Vec<_>>(),
+        [200, 503, 503]
+    );
     // Expired keys cannot be refreshed either: they serve stale, with no fetch.
     w.advance_secs(300);
     let now = NOW + 340;
-    let later = mint("rsa-2048", &claims_with(json!({"exp": now + 60, "iat": now})));
+    let later = mint(
+        "rsa-2048",
+        &claims_with(json!({"exp": now + 60, "iat": now})),
+    );
     let reqs = [mcp_post(&later)];
     let out = run_concurrently(&ro, &reqs);
     assert_eq!(status_of(&out[0]), 200);

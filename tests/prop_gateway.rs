@@ -15,8 +15,7 @@ use gateway::authn::{bearer_token, Rejection};
 use gateway::{self, Decision, RequestHead};
 use prop_support::fuzz_support::json_oracle::{auth_contexts_in, parse_unbounded};
 use prop_support::fuzz_support::{
-    block_on, is_safe_field_value, is_token, sign_ed25519, World, ISSUER, JWKS_JSON, JWKS_URL,
-    RESOURCE,
+    is_safe_field_value, is_token, sign_ed25519, World, ISSUER, JWKS_JSON, JWKS_URL, RESOURCE,
 };
 use prop_support::{arb_document, arb_json, arb_object};
 use proptest::prelude::*;
@@ -222,7 +221,7 @@ proptest! {
         if let Some(a) = authorization {
             req.headers.push(("authorization".into(), a));
         }
-        match block_on(gateway::handle(&w, &req)) {
+        match gateway::handle(&w, &req) {
             Decision::Respond(r) => {
                 prop_assert_ne!(r.status, 500);
                 for (n, v) in &r.headers {

@@ -19,7 +19,7 @@ use gateway::{self, Decision, RequestHead, Response};
 use gateway::ports::HttpError;
 use ftl_mcp_authorizer_fuzz::json_oracle::{auth_contexts_in, parse_unbounded};
 use ftl_mcp_authorizer_fuzz::{
-    block_on, is_safe_field_value, is_token, sign_ed25519, Scripted, World, ISSUER, JWKS_JSON,
+    is_safe_field_value, is_token, sign_ed25519, Scripted, World, ISSUER, JWKS_JSON,
     JWKS_URL, NOW, OIDC_DISCOVERY_URL, OIDC_ISSUER, OIDC_JWKS_URL, RESOURCE,
 };
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
@@ -317,7 +317,7 @@ fuzz_target!(|input: Input| {
     let (req, minted) = request(&input);
     let rounds = if input.repeat { 2 } else { 1 };
     for _ in 0..rounds {
-        match block_on(gateway::handle(&w, &req)) {
+        match gateway::handle(&w, &req) {
             Decision::Respond(r) => check_response(&r, &req, minted.as_deref()),
             Decision::Forward(mut plan) => check_forward(&mut plan, &input, &req, &w),
         }

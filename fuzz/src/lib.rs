@@ -12,17 +12,14 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::pin;
 use std::sync::OnceLock;
-use std::task::{Context, Poll, Waker};
 
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
-use jose::KeySet;
 use gateway::ports::{
     Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random,
     VariableError, Variables,
 };
+use jose::KeySet;
 use ring::signature::Ed25519KeyPair;
 
 /// The fixture JWK Set (rsa-2048, ec-p256, ec-p384, ed25519): TEST-ONLY public keys.
@@ -82,18 +79,6 @@ pub fn split_at_byte(data: &[u8], sep: u8) -> (&[u8], &[u8]) {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &[]),
     }
-}
-
-/// Polls a future whose every await is immediately ready (all fake ports are).
-pub fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..10_000 {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-    panic!("future did not complete: a fake port returned Pending");
 }
 
 /// RFC 9110 §5.6.2 token (a valid field name).
@@ -214,17 +199,16 @@ impl Log for World {
 }
 
 impl HttpClient for World {
-    fn get(&self, request: &HttpGet<'_>) -> impl Future<Output = Result<HttpResponse, HttpError>> {
+    fn get(&self, request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
         self.fetches.set(self.fetches.get() + 1);
-        let result = match self.routes.get(request.url) {
+        match self.routes.get(request.url) {
             Some(Scripted::Ok(r)) if r.body.len() > request.max_body_bytes => {
                 Err(HttpError::TooLarge)
             }
             Some(Scripted::Ok(r)) => Ok(r.clone()),
             Some(Scripted::Err(e)) => Err(*e),
             None => Err(HttpError::Connect),
-        };
-        std::future::ready(result)
+        }
     }
 }
 

@@ -1,16 +1,17 @@
-//! Ports for concurrency and store-failure tests: many `gateway::handle` futures in flight at
-//! once on one thread, as with concurrent Spin instances sharing one KV store.
+//! Ports for concurrency and store-failure tests: many `gateway::handle` calls in flight at
+//! once, as with concurrent Spin instances sharing one KV store.
 //!
-//! [`Concurrent`] delegates to a [`World`] but its provider `GET`s stay `Pending` until
-//! [`Concurrent::release`]; its store can refuse writes ([`Concurrent::read_only`]) or hold
-//! them back until release ([`Concurrent::lag_writes`]: a write not yet visible to other
+//! The core is synchronous (its ports block, as wasi-http's pollables do), so each request runs
+//! on its own thread. [`Concurrent`] delegates to a [`World`] but its provider `GET`s block
+//! until [`Concurrent::release`]; its store can refuse writes ([`Concurrent::read_only`]) or
+//! hold them back until release ([`Concurrent::lag_writes`]: a write not yet visible to other
 //! instances, the window a lease cannot close without compare-and-swap).
-//! [`run_concurrently`] is a tiny join-all executor.
+//! [`start`] runs one request until it blocks on the provider (or ends); [`run_concurrently`]
+//! starts a wave of them in order, then releases the provider and collects every decision.
+//! Starting requests one at a time keeps the interleaving, and so every count, deterministic.
 
-use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::sync::{Condvar, Mutex};
+use std::thread::{Scope, ScopedJoinHandle};
 
 use gateway::ports::{
     Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random,
@@ -18,46 +19,71 @@ use gateway::ports::{
 };
 use gateway::{Decision, RequestHead};
 
+use super::shared::{Shared, SharedCell};
 use super::{Scripted, World};
 
 /// Ports over a [`World`] whose provider answers only once released.
 pub struct Concurrent<'a> {
     pub w: &'a World,
-    released: Cell<bool>,
+    /// Whether provider answers flow, and how many requests have blocked on one or finished
+    /// (each such event wakes [`start`]).
+    gate: Mutex<Gate>,
+    changed: Condvar,
     /// Every write fails (quota, read-only replica), reads work.
-    pub read_only: Cell<bool>,
+    pub read_only: SharedCell<bool>,
     /// Writes are buffered until [`Concurrent::release`] (not yet visible to others).
-    pub lag_writes: Cell<bool>,
-    lagged: RefCell<Vec<(String, Vec<u8>)>>,
+    pub lag_writes: SharedCell<bool>,
+    lagged: Shared<Vec<(String, Vec<u8>)>>,
     /// Provider `GET`s started but not yet answered, and the most at any one time.
-    pub in_flight: Cell<usize>,
-    pub max_in_flight: Cell<usize>,
+    pub in_flight: SharedCell<usize>,
+    pub max_in_flight: SharedCell<usize>,
+}
+
+#[derive(Default)]
+struct Gate {
+    released: bool,
+    settled: usize,
 }
 
 impl<'a> Concurrent<'a> {
     pub fn new(w: &'a World) -> Concurrent<'a> {
         Concurrent {
             w,
-            released: Cell::new(false),
-            read_only: Cell::new(false),
-            lag_writes: Cell::new(false),
-            lagged: RefCell::new(Vec::new()),
-            in_flight: Cell::new(0),
-            max_in_flight: Cell::new(0),
+            gate: Mutex::new(Gate::default()),
+            changed: Condvar::new(),
+            read_only: SharedCell::new(false),
+            lag_writes: SharedCell::new(false),
+            lagged: Shared::new(Vec::new()),
+            in_flight: SharedCell::new(0),
+            max_in_flight: SharedCell::new(0),
         }
     }
 
     /// Lets pending provider answers through and makes lagged writes visible.
     pub fn release(&self) {
-        self.released.set(true);
         for (k, v) in self.lagged.borrow_mut().drain(..) {
             self.w.kv.borrow_mut().insert(k, v);
         }
+        self.gate().released = true;
+        self.changed.notify_all();
     }
 
     /// Back to holding answers (for a second wave).
     pub fn hold(&self) {
-        self.released.set(false);
+        self.gate().released = false;
+    }
+
+    fn released(&self) -> bool {
+        self.gate().released
+    }
+
+    fn gate(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.gate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn settle(&self) {
+        self.gate().settled += 1;
+        self.changed.notify_all();
     }
 }
 
@@ -69,7 +95,7 @@ impl KeyValue for Concurrent<'_> {
         if self.read_only.get() {
             return Err(KvError::Failed);
         }
-        if self.lag_writes.get() && !self.released.get() {
+        if self.lag_writes.get() && !self.released() {
             self.w.kv_sets.set(self.w.kv_sets.get() + 1);
             self.lagged
                 .borrow_mut()
@@ -105,7 +131,7 @@ impl Log for Concurrent<'_> {
 }
 
 impl HttpClient for Concurrent<'_> {
-    fn get(&self, request: &HttpGet<'_>) -> impl Future<Output = Result<HttpResponse, HttpError>> {
+    fn get(&self, request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
         self.w.fetches.borrow_mut().push(request.url.to_string());
         let result = match self.w.routes.borrow().get(request.url) {
             Some(Scripted::Ok(r)) => Ok(r.clone()),
@@ -115,49 +141,51 @@ impl HttpClient for Concurrent<'_> {
         self.in_flight.set(self.in_flight.get() + 1);
         self.max_in_flight
             .set(self.max_in_flight.get().max(self.in_flight.get()));
-        let mut result = Some(result);
-        std::future::poll_fn(move |_| {
-            if !self.released.get() {
-                return Poll::Pending;
+        let mut gate = self.gate();
+        if !gate.released {
+            gate.settled += 1;
+            self.changed.notify_all();
+            while !gate.released {
+                gate = self.changed.wait(gate).unwrap_or_else(|p| p.into_inner());
             }
-            self.in_flight.set(self.in_flight.get() - 1);
-            Poll::Ready(result.take().unwrap_or(Err(HttpError::Other)))
-        })
+        }
+        drop(gate);
+        self.in_flight.set(self.in_flight.get() - 1);
+        result
     }
 }
 
-type Handling<'a> = Pin<Box<dyn Future<Output = Decision> + 'a>>;
+/// Runs `req` on its own thread and returns once it is blocked on a provider answer or has
+/// finished: the requests started before it see everything it wrote until then.
+pub fn start<'scope, 'env>(
+    scope: &'scope Scope<'scope, 'env>,
+    ports: &'env Concurrent<'env>,
+    req: &'env RequestHead,
+) -> ScopedJoinHandle<'scope, Decision> {
+    let before = ports.gate().settled;
+    let handle = scope.spawn(move || {
+        let decision = gateway::handle(ports, req);
+        ports.settle();
+        decision
+    });
+    let mut gate = ports.gate();
+    while gate.settled == before {
+        gate = ports.changed.wait(gate).unwrap_or_else(|p| p.into_inner());
+    }
+    handle
+}
 
-/// Starts every request and polls each once (each runs to its first provider `GET`, or to the
-/// end), then releases the provider and drives all of them to completion, round-robin.
+/// Starts every request in order (each runs to its first provider `GET`, or to the end), then
+/// releases the provider and collects every decision, in request order.
 pub fn run_concurrently<'a>(ports: &'a Concurrent<'a>, reqs: &'a [RequestHead]) -> Vec<Decision> {
-    let mut cx = Context::from_waker(Waker::noop());
-    let mut futs: Vec<Handling<'a>> = reqs
-        .iter()
-        .map(|r| -> Handling<'a> { Box::pin(gateway::handle(ports, r)) })
-        .collect();
-    let mut done: Vec<Option<Decision>> = futs.iter().map(|_| None).collect();
-    for (f, slot) in futs.iter_mut().zip(done.iter_mut()) {
-        if let Poll::Ready(d) = f.as_mut().poll(&mut cx) {
-            *slot = Some(d);
-        }
-    }
-    ports.release();
-    for _ in 0..1000 {
-        if done.iter().all(Option::is_some) {
-            break;
-        }
-        for (f, slot) in futs.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                if let Poll::Ready(d) = f.as_mut().poll(&mut cx) {
-                    *slot = Some(d);
-                }
-            }
-        }
-    }
-    done.into_iter()
-        .map(|d| d.expect("a request never completed"))
-        .collect()
+    std::thread::scope(|scope| {
+        let running: Vec<_> = reqs.iter().map(|r| start(scope, ports, r)).collect();
+        ports.release();
+        running
+            .into_iter()
+            .map(|h| h.join().expect("a request panicked"))
+            .collect()
+    })
 }
 
 /// The status of a decision; 200 for a forward.

@@ -12,34 +12,20 @@
 )]
 
 pub mod concurrent;
+pub mod shared;
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use gateway::forward::ForwardPlan;
-use gateway::{self, Decision, RequestHead, Response};
 use gateway::ports::{
     Clock, HttpClient, HttpError, HttpGet, HttpResponse, KeyValue, KvError, Log, Random,
     VariableError, Variables,
 };
+use gateway::{self, Decision, RequestHead, Response};
 use jsonwebtoken::{crypto, Algorithm, EncodingKey};
 use serde_json::{json, Value};
-
-/// Polls a future whose every await is immediately ready (all fakes are).
-pub fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1000 {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-    panic!("future did not complete: a fake port returned Pending");
-}
+use shared::{Shared, SharedCell};
 
 pub const ISSUER: &str = "https://tenant.authkit.app";
 pub const JWKS_URL: &str = "https://tenant.authkit.app/oauth2/jwks";
@@ -193,33 +179,33 @@ pub enum Scripted {
 
 /// The fake world: every port in one struct.
 pub struct World {
-    pub vars: RefCell<HashMap<String, String>>,
+    pub vars: Shared<HashMap<String, String>>,
     /// Variables whose read fails (as with an erroring Vault provider): `Err`, not undefined.
-    pub unreadable_vars: RefCell<Vec<String>>,
-    pub kv: RefCell<HashMap<String, Vec<u8>>>,
-    pub kv_broken: Cell<bool>,
-    pub kv_sets: Cell<usize>,
-    pub now_ms: Cell<u64>,
-    pub routes: RefCell<HashMap<String, Scripted>>,
-    pub fetches: RefCell<Vec<String>>,
-    pub logs: RefCell<Vec<String>>,
-    pub random_counter: Cell<u8>,
+    pub unreadable_vars: Shared<Vec<String>>,
+    pub kv: Shared<HashMap<String, Vec<u8>>>,
+    pub kv_broken: SharedCell<bool>,
+    pub kv_sets: SharedCell<usize>,
+    pub now_ms: SharedCell<u64>,
+    pub routes: Shared<HashMap<String, Scripted>>,
+    pub fetches: Shared<Vec<String>>,
+    pub logs: Shared<Vec<String>>,
+    pub random_counter: SharedCell<u8>,
 }
 
 impl World {
     /// No variables at all (every default applies).
     pub fn empty() -> World {
         World {
-            vars: RefCell::new(HashMap::new()),
-            unreadable_vars: RefCell::new(Vec::new()),
-            kv: RefCell::new(HashMap::new()),
-            kv_broken: Cell::new(false),
-            kv_sets: Cell::new(0),
-            now_ms: Cell::new(NOW * 1000),
-            routes: RefCell::new(HashMap::new()),
-            fetches: RefCell::new(Vec::new()),
-            logs: RefCell::new(Vec::new()),
-            random_counter: Cell::new(0),
+            vars: Shared::new(HashMap::new()),
+            unreadable_vars: Shared::new(Vec::new()),
+            kv: Shared::new(HashMap::new()),
+            kv_broken: SharedCell::new(false),
+            kv_sets: SharedCell::new(0),
+            now_ms: SharedCell::new(NOW * 1000),
+            routes: Shared::new(HashMap::new()),
+            fetches: Shared::new(Vec::new()),
+            logs: Shared::new(Vec::new()),
+            random_counter: SharedCell::new(0),
         }
     }
 
@@ -288,7 +274,7 @@ impl World {
     }
 
     pub fn handle(&self, req: &RequestHead) -> Decision {
-        block_on(gateway::handle(self, req))
+        gateway::handle(self, req)
     }
 
     /// Handles a request that must be answered locally.
@@ -365,17 +351,16 @@ impl Log for World {
 }
 
 impl HttpClient for World {
-    fn get(&self, request: &HttpGet<'_>) -> impl Future<Output = Result<HttpResponse, HttpError>> {
+    fn get(&self, request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
         self.fetches.borrow_mut().push(request.url.to_string());
-        let result = match self.routes.borrow().get(request.url) {
+        match self.routes.borrow().get(request.url) {
             Some(Scripted::Ok(r)) if r.body.len() > request.max_body_bytes => {
                 Err(HttpError::TooLarge)
             }
             Some(Scripted::Ok(r)) => Ok(r.clone()),
             Some(Scripted::Err(e)) => Err(*e),
             None => Err(HttpError::Connect),
-        };
-        std::future::ready(result)
+        }
     }
 }
 

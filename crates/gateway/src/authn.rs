@@ -5,11 +5,11 @@
 //! [`jose::Token::verify`] → required scopes (RFC 6750 §3.1 `insufficient_scope`).
 
 use crate::config::Config;
-use jose::{self, Identity, Limits, Token, Validation};
 use crate::jwks_cache::{keys_for, KeysRequest};
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, KeyValue, Random};
 use crate::provider::{route, Provider};
+use jose::{self, Identity, Limits, Token, Validation};
 
 /// Why a protected request is refused. Each maps to one status and one fixed description.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +132,7 @@ pub struct Authenticated<'a> {
 }
 
 /// Verifies the request's bearer token and the provider's required scopes.
-pub async fn authenticate<'c, P: KeyValue + HttpClient + Random>(
+pub fn authenticate<'c, P: KeyValue + HttpClient + Random>(
     ports: &P,
     headers: &[(String, Vec<u8>)],
     config: &'c Config,
@@ -160,7 +160,6 @@ pub async fn authenticate<'c, P: KeyValue + HttpClient + Random>(
             now_secs,
             log,
         )
-        .await
         .map_err(|m| Rejection::KeysUnavailable {
             retry_after_secs: m.retry_after_secs,
         })?;
@@ -176,7 +175,6 @@ pub async fn authenticate<'c, P: KeyValue + HttpClient + Random>(
         },
         log,
     )
-    .await
     .map_err(|k| Rejection::KeysUnavailable {
         retry_after_secs: k.retry_after_secs,
     })?;

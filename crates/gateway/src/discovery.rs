@@ -5,11 +5,11 @@
 use ::json::{Map, Value};
 
 use crate::config::Config;
-use crate::RequestHead;
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, KeyValue, Random};
 use crate::provider::{MetadataUnavailable, Provider};
 use crate::url::{self, Url};
+use crate::RequestHead;
 
 /// RFC 9728 §3: well-known suffix of protected resource metadata.
 pub const PROTECTED_RESOURCE_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -189,7 +189,7 @@ pub fn provider_for_suffix<'a>(providers: &'a [Provider], suffix: &str) -> Optio
 }
 
 /// The RFC 8414 §2 document for the provider the suffix selects.
-pub async fn authorization_server_document<P: KeyValue + HttpClient + Random>(
+pub fn authorization_server_document<P: KeyValue + HttpClient + Random>(
     ports: &P,
     config: &Config,
     suffix: &str,
@@ -200,16 +200,14 @@ pub async fn authorization_server_document<P: KeyValue + HttpClient + Random>(
         retry_after_secs: 1,
     })?;
     log.set_provider(&provider.name);
-    let doc = provider
-        .authorization_server_metadata(
-            ports,
-            &config.cache,
-            config.provider_timeout_ms,
-            now,
-            &provider.required_scopes,
-            log,
-        )
-        .await?;
+    let doc = provider.authorization_server_metadata(
+        ports,
+        &config.cache,
+        config.provider_timeout_ms,
+        now,
+        &provider.required_scopes,
+        log,
+    )?;
     Ok(Value::Object(doc).to_string().into_bytes())
 }
 

@@ -20,12 +20,12 @@
 //! [`MAX_REDIRECTS`] redirects, only to the same origin, and each `GET` is bounded as a whole
 //! by the provider timeout (the adapter enforces an overall deadline, not only idle timeouts).
 
-use jose::{KeySet, Skipped};
 use crate::kv_cache::{self, Lease, Slot};
 use crate::kv_record::RecordKey;
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, HttpError, HttpGet, KeyValue, Random};
 use crate::url::{HostAllowList, Url};
+use jose::{KeySet, Skipped};
 
 pub use crate::kv_record::{kv_key, Record};
 
@@ -125,7 +125,7 @@ impl FetchError {
 
 /// GETs a provider document: allow-listed host, body capped at [`MAX_DOCUMENT_BYTES`],
 /// same-origin redirects only (RFC 9110 §15.4: the core decides, the port never follows).
-pub async fn fetch_document<H: HttpClient>(
+pub fn fetch_document<H: HttpClient>(
     http: &H,
     url: &Url,
     allowed: &HostAllowList,
@@ -146,7 +146,6 @@ pub async fn fetch_document<H: HttpClient>(
                 max_body_bytes: MAX_DOCUMENT_BYTES,
                 timeout_ms,
             })
-            .await
             .map_err(FetchError::Http)?;
         match response.status {
             200..=299 => {
@@ -199,7 +198,7 @@ pub struct KeysRequest<'a> {
 }
 
 /// The signing keys for a JWKS URL, from KV or a fetch, per the module's policy.
-pub async fn keys_for<P: KeyValue + HttpClient + Random>(
+pub fn keys_for<P: KeyValue + HttpClient + Random>(
     ports: &P,
     req: KeysRequest<'_>,
     log: &mut RequestLog,
@@ -251,7 +250,7 @@ pub async fn keys_for<P: KeyValue + HttpClient + Random>(
         match lease {
             Lease::Acquired => {
                 log.count_fetch();
-                match fetch_keys(ports, &req, log).await {
+                match fetch_keys(ports, &req, log) {
                     Ok(keys) => {
                         let fresh = Record {
                             fetched_at: req.now,
@@ -306,12 +305,12 @@ pub async fn keys_for<P: KeyValue + HttpClient + Random>(
 /// Fetches and parses the JWK Set; the error is a fixed reason for the log. Keys the set
 /// leaves out (off-curve, ROCA, unsupported, past the 64-key cap) are logged: a warning and
 /// the first reasons, so an operator sees why a `kid` the provider publishes is unknown here.
-async fn fetch_keys<H: HttpClient>(
+fn fetch_keys<H: HttpClient>(
     http: &H,
     req: &KeysRequest<'_>,
     log: &mut RequestLog,
 ) -> Result<KeySet, &'static str> {
-    match fetch_document(http, req.jwks_uri, req.allowed, req.timeout_ms).await {
+    match fetch_document(http, req.jwks_uri, req.allowed, req.timeout_ms) {
         Ok(body) => match parse_keys(&body, log) {
             Ok(keys) if !keys.is_empty() => Ok(keys),
             _ => Err("jwks_invalid"),

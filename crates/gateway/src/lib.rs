@@ -44,9 +44,9 @@ pub mod url;
 pub mod variables;
 
 use crate::config::Config;
-use crate::variables::DEFAULT_TRACE_HEADER;
 use crate::log::RequestLog;
 use crate::ports::Ports;
+use crate::variables::DEFAULT_TRACE_HEADER;
 
 use authn::Rejection;
 use discovery::Route;
@@ -246,7 +246,7 @@ fn route_name(route: Route<'_>) -> &'static str {
 }
 
 /// Handles one request.
-pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
+pub fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
     let started_ms = ports.now_millis();
     let mut log = RequestLog::new(started_ms, &req.method);
     let route = discovery::classify(req.path());
@@ -351,9 +351,7 @@ pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
         Route::AuthorizationServer(suffix) => {
             match discovery::authorization_server_document(
                 ports, &config, suffix, now_secs, &mut log,
-            )
-            .await
-            {
+            ) {
                 Ok(body) => {
                     log.set_reason("authorization_server_metadata");
                     respond(
@@ -377,24 +375,22 @@ pub async fn handle<P: Ports>(ports: &P, req: &RequestHead) -> Decision {
                 }
             }
         }
-        Route::Mcp => {
-            match authn::authenticate(ports, &req.headers, &config, now_secs, &mut log).await {
-                Ok(auth) => {
-                    log.set_reason("forwarded");
-                    Decision::Forward(Box::new(ForwardPlan::new(
-                        req,
-                        &config,
-                        Some((&auth.identity, auth.provider)),
-                        &trace_id,
-                        ctx.cors(),
-                        log,
-                    )))
-                }
-                Err(rejection) => {
-                    log.set_reason(rejection.description());
-                    respond(ports, &log, ctx.rejection(&rejection))
-                }
+        Route::Mcp => match authn::authenticate(ports, &req.headers, &config, now_secs, &mut log) {
+            Ok(auth) => {
+                log.set_reason("forwarded");
+                Decision::Forward(Box::new(ForwardPlan::new(
+                    req,
+                    &config,
+                    Some((&auth.identity, auth.provider)),
+                    &trace_id,
+                    ctx.cors(),
+                    log,
+                )))
             }
-        }
+            Err(rejection) => {
+                log.set_reason(rejection.description());
+                respond(ports, &log, ctx.rejection(&rejection))
+            }
+        },
     }
 }

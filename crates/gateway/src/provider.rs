@@ -14,13 +14,13 @@
 
 use ::json::{Map, Value};
 
-use crate::variables::ProviderVars;
 use crate::jwks_cache::{self, fetch_document, CachePolicy};
 use crate::kv_cache::{self, Lease, Slot};
 use crate::kv_record::Record;
 use crate::log::RequestLog;
 use crate::ports::{HttpClient, KeyValue, Random};
 use crate::url::{self, HostAllowList, Url};
+use crate::variables::ProviderVars;
 
 /// The provider families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +119,7 @@ impl Provider {
 
     /// The OpenID discovery document (filtered to what this component uses), from KV or fetched.
     /// The `jwks_uri` member has passed the allow-list.
-    pub async fn discovered<P: KeyValue + HttpClient + Random>(
+    pub fn discovered<P: KeyValue + HttpClient + Random>(
         &self,
         ports: &P,
         policy: &CachePolicy,
@@ -152,7 +152,6 @@ impl Provider {
                     log.count_fetch();
                     let fetched = match self.discovery_url() {
                         Some(u) => fetch_document(ports, &u, &self.allowed_hosts, timeout_ms)
-                            .await
                             .map_err(|e| e.as_str())
                             .and_then(|body| self.filter_discovery(&body)),
                         None => Err("discovery_url_invalid"),
@@ -235,7 +234,7 @@ impl Provider {
     }
 
     /// The JWK Set URL: configured, derived (AuthKit), or discovered (OIDC).
-    pub async fn resolve_jwks_uri<P: KeyValue + HttpClient + Random>(
+    pub fn resolve_jwks_uri<P: KeyValue + HttpClient + Random>(
         &self,
         ports: &P,
         policy: &CachePolicy,
@@ -246,7 +245,7 @@ impl Provider {
         if let Some(u) = &self.jwks_uri {
             return Ok(u.clone());
         }
-        let doc = self.discovered(ports, policy, timeout_ms, now, log).await?;
+        let doc = self.discovered(ports, policy, timeout_ms, now, log)?;
         // `filter_discovery` stored a validated URL; re-parse defensively.
         doc.get("jwks_uri")
             .and_then(Value::as_str)
@@ -259,7 +258,7 @@ impl Provider {
 
     /// RFC 8414 §2 authorization server metadata for this provider. AuthKit: derived from the
     /// issuer. OIDC: configured endpoints, completed from discovery when any is missing.
-    pub async fn authorization_server_metadata<P: KeyValue + HttpClient + Random>(
+    pub fn authorization_server_metadata<P: KeyValue + HttpClient + Random>(
         &self,
         ports: &P,
         policy: &CachePolicy,
@@ -322,7 +321,7 @@ impl Provider {
                     && self.authorize_endpoint.is_some()
                     && self.token_endpoint.is_some();
                 if !complete {
-                    let doc = self.discovered(ports, policy, timeout_ms, now, log).await?;
+                    let doc = self.discovered(ports, policy, timeout_ms, now, log)?;
                     republish_discovered(&mut m, doc, log);
                 }
                 let configured = [
@@ -361,7 +360,11 @@ impl Provider {
 /// (mcp-remote CVE-2025-6514 was an `authorization_endpoint` injection). A failing member is
 /// dropped with a `discovered_endpoint_dropped` warning naming it; so are records cached
 /// before this check existed.
-fn republish_discovered(m: &mut Map<String, Value>, mut doc: Map<String, Value>, log: &mut RequestLog) {
+fn republish_discovered(
+    m: &mut Map<String, Value>,
+    mut doc: Map<String, Value>,
+    log: &mut RequestLog,
+) {
     for name in COPIED_MEMBERS.iter().chain(core::iter::once(&"jwks_uri")) {
         let Some(v) = doc.remove(name) else {
             continue;
