@@ -138,10 +138,12 @@ impl HttpClient for Concurrent<'_> {
             Some(Scripted::Err(e)) => Err(*e),
             None => Err(HttpError::Connect),
         };
+        // The in-flight counters change only under the gate: after a release, the requests it
+        // lets through finish in parallel.
+        let mut gate = self.gate();
         self.in_flight.set(self.in_flight.get() + 1);
         self.max_in_flight
             .set(self.max_in_flight.get().max(self.in_flight.get()));
-        let mut gate = self.gate();
         if !gate.released {
             gate.settled += 1;
             self.changed.notify_all();
@@ -149,14 +151,14 @@ impl HttpClient for Concurrent<'_> {
                 gate = self.changed.wait(gate).unwrap_or_else(|p| p.into_inner());
             }
         }
-        drop(gate);
         self.in_flight.set(self.in_flight.get() - 1);
+        drop(gate);
         result
     }
 }
 
 /// Runs `req` on its own thread and returns once it is blocked on a provider answer or has
-/// finished: the requests started before it see everything it wrote until then.
+/// finished: requests started after it see everything it wrote until then.
 pub fn start<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     ports: &'env Concurrent<'env>,
