@@ -13,14 +13,14 @@
 // The `http_component` macro expands to `unsafe` handle conversions.
 #![allow(unsafe_code)]
 
-use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use spin_sdk::http::{
     ErrorCode, Fields, IncomingRequest, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
     OutgoingResponse, ResponseOutparam, Scheme,
 };
 use spin_sdk::key_value::Store;
+use spin_sdk::wit::wasi::cli0_2_0::stderr;
+use spin_sdk::wit::wasi::clocks0_2_0::{monotonic_clock, wall_clock};
+use spin_sdk::wit::wasi::random0_2_0::random;
 use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
 use spin_sdk::wit::wasi::http0_2_0::types::{
     FutureIncomingResponse, IncomingBody, InputStream, OutputStream, RequestOptions,
@@ -58,8 +58,7 @@ impl SpinPorts {
             Err(_) => {
                 let fallback = Store::open_default().ok();
                 if fallback.is_some() {
-                    let mut err = std::io::stderr().lock();
-                    let _ = err.write_all(
+                    write_stderr(
                         b"{\"level\":\"warn\",\"reason\":\"kv_store_shared\",\"store\":\"default\",\"fix\":\"grant key_value_stores = [\\\"mcp_authorizer\\\"] (runtime-config.toml defines it) and set auth_kv_record_key\"}\n",
                     );
                 }
@@ -97,40 +96,49 @@ impl Variables for SpinPorts {
     }
 }
 
+// Clock, randomness and the log use the WASI 0.2 interfaces (`wasi:clocks`, `wasi:random`,
+// `wasi:cli/stderr`) that spin-sdk's bindings already import, not std's `SystemTime`,
+// `RandomState` and `io::stderr`: those go through WASI preview1 imports, and a module with
+// preview1 imports needs the preview1 adapter in its component (about 130 M instructions of
+// compile work on every fresh node; README "Cold start").
+
 impl Clock for SpinPorts {
+    /// `wasi:clocks/wall-clock.now`: seconds and nanoseconds since the Unix epoch.
     fn now_millis(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0)
+        let now = wall_clock::now();
+        now.seconds
+            .saturating_mul(1000)
+            .saturating_add(u64::from(now.nanoseconds / 1_000_000))
     }
 }
 
 impl Random for SpinPorts {
+    /// `wasi:random/random.get-random-bytes`: the host's cryptographically secure source.
     fn fill(&self, out: &mut [u8]) {
-        // Trace ids only: std's randomly keyed SipHash (seeded from wasi `random_get`) over a
-        // counter is unpredictable enough and adds no dependency.
-        use std::collections::hash_map::RandomState;
-        use std::hash::{BuildHasher, Hasher};
-        let state = RandomState::new();
-        for (i, chunk) in out.chunks_mut(8).enumerate() {
-            let mut h = state.build_hasher();
-            h.write_usize(i);
-            h.write_u64(self.now_millis());
-            let bytes = h.finish().to_le_bytes();
-            for (dst, src) in chunk.iter_mut().zip(bytes.iter()) {
-                *dst = *src;
-            }
+        let bytes = random::get_random_bytes(out.len() as u64);
+        for (dst, src) in out.iter_mut().zip(bytes.iter()) {
+            *dst = *src;
         }
     }
 }
 
 impl Log for SpinPorts {
     fn log_line(&self, line: &str) {
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(line.as_bytes());
-        let _ = err.write_all(b"\n");
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        write_stderr(&bytes);
     }
+}
+
+/// Writes one log record to `wasi:cli/stderr` (Spin keeps a component's stderr as its log).
+fn write_stderr(bytes: &[u8]) {
+    let _ = write_all(&stderr::get_stderr(), bytes);
+}
+
+/// Milliseconds on `wasi:clocks/monotonic-clock` (nanoseconds, arbitrary origin).
+fn monotonic_millis() -> u64 {
+    monotonic_clock::now() / 1_000_000
 }
 
 impl HttpClient for SpinPorts {
@@ -294,15 +302,16 @@ fn blocking_get(request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
     // days. So the deadline is also checked against the monotonic clock once the headers are
     // in and after every chunk, and a body wait is at most one second: a fetch ends by the
     // deadline plus one second once its headers arrived (connect and headers: the timeout each).
-    let started = std::time::Instant::now();
-    let deadline = std::time::Duration::from_millis(request.timeout_ms);
+    let started = monotonic_millis();
+    let elapsed = || monotonic_millis().saturating_sub(started);
+    let deadline = request.timeout_ms;
     let options = timeout_options(
         request.timeout_ms,
         request.timeout_ms,
         Some(request.timeout_ms.min(1000)),
     );
     let response = send(outgoing, options, &[])?;
-    if started.elapsed() >= deadline {
+    if elapsed() >= deadline {
         return Err(HttpError::Timeout);
     }
 
@@ -323,13 +332,13 @@ fn blocking_get(request: &HttpGet<'_>) -> Result<HttpResponse, HttpError> {
         if body.len() > request.max_body_bytes {
             return Err(HttpError::TooLarge);
         }
-        if started.elapsed() >= deadline {
+        if elapsed() >= deadline {
             return Err(HttpError::Timeout);
         }
     }
     if reader.finish_failed() {
         // A between-bytes timeout ends the stream with an error, reported here.
-        return Err(if started.elapsed() >= deadline {
+        return Err(if elapsed() >= deadline {
             HttpError::Timeout
         } else {
             HttpError::Other
