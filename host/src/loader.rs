@@ -1,6 +1,8 @@
 //! Loads the guest: a component as is, or a wasip1 core module (what `cargo build --target
 //! wasm32-wasip1` gives) made into a component with the WASI preview1 reactor adapter, as
-//! Spin does when it loads such a module.
+//! Spin does when it loads such a module. wit-component links the adapter in only when the
+//! module imports from `wasi_snapshot_preview1`; the authorizer's module imports nothing from it
+//! (src/libc_shim.rs), so its component has none.
 
 use std::path::Path;
 use wasmtime::component::types::ComponentItem;

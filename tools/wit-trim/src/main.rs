@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! wit-trim trim MODULE [-o OUT]          rewrite MODULE (or write OUT) with one trimmed section
-//! wit-trim component MODULE -o OUT       write the component Spin would make (reactor adapter)
+//! wit-trim component MODULE -o OUT       write the component Spin would make (adapter if needed)
 //! wit-trim sections MODULE               print the custom sections and their sizes
 //! ```
 //!
@@ -140,7 +140,8 @@ fn trim(module: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The component `spin up` would run: the module with the WASI preview1 reactor adapter.
+/// The component `spin up` would run: the module with the WASI preview1 reactor adapter, which
+/// wit-component leaves out when the module imports nothing from `wasi_snapshot_preview1`.
 fn componentize(module: &[u8]) -> Result<Vec<u8>> {
     wit_component::ComponentEncoder::default()
         .validate(true)
