@@ -1,16 +1,17 @@
-//! The Spin adapter: the only module that names `spin_sdk`.
+//! The Spin adapter: with `libc_shim`, the only module that names `spin_sdk`.
 //!
 //! It implements the [`ports`](gateway::ports) with Spin's APIs (`key_value`, `variables`,
-//! `wasi:http` outgoing handler, the wall clock) and holds the `#[http_component]` entry point,
-//! which hands the request head to [`gateway::handle`] and then either writes the local
-//! response or performs the forward, streaming the upstream body back chunk by chunk: a
-//! `text/event-stream` reply reaches the client event by event.
+//! `wasi:http` outgoing handler, WASI 0.2 clocks, randomness and stderr) and holds the
+//! component's `wasi:http/incoming-handler` export, which hands the request head to
+//! [`gateway::handle`] and then either writes the local response or performs the forward,
+//! streaming the upstream body back chunk by chunk: a `text/event-stream` reply reaches the
+//! client event by event.
 //!
 //! wasi-http streams are used through their blocking calls (`blocking_read`,
 //! `blocking_write_and_flush`, `Pollable::block`): each request has exactly one flow of
 //! control, so nothing else could run while we wait, and the data still moves as soon as it
 //! arrives. No `expect`/`unwrap` on SDK results: every failure has an explicit answer.
-// The `http_component` macro expands to `unsafe` handle conversions.
+// The export moves resource handles between two bindings of the same WASI types (`unsafe`).
 #![allow(unsafe_code)]
 
 use spin_sdk::http::{
@@ -609,7 +610,41 @@ fn plan_reason(plan: &ForwardPlan) -> &'static str {
     }
 }
 
-#[spin_sdk::http_component]
+/// The component's one export, `wasi:http/incoming-handler@0.2.0` (the `wasi` crate's
+/// `proxy::export!`, which also embeds that world's component type). It calls [`handle`]
+/// directly: spin-sdk's `#[http_component]` would wrap it in its async executor (a poll loop,
+/// wakers, a mutex, the `wasi:io/poll.poll` import), which a handler that blocks on its own
+/// pollables never needs.
+struct Component;
+
+impl wasi::exports::http::incoming_handler::Guest for Component {
+    fn handle(
+        request: wasi::http::types::IncomingRequest,
+        response_out: wasi::http::types::ResponseOutparam,
+    ) {
+        // Static constructors, once, as spin-sdk's own export does: calling them explicitly
+        // tells wasm-ld this reactor runs them itself, so it does not wrap every export
+        // (`cabi_realloc` included) in constructor and destructor calls.
+        spin_sdk::wit_bindgen::rt::run_ctors_once();
+        // The same `wasi:http/types@0.2.0` resources, owned: each handle moves to spin-sdk's
+        // binding of the type. `forget`, not `take_handle`: the wasi crate's drop code (and its
+        // `[resource-drop]response-outparam` import) is then not linked at all.
+        let (request_handle, out_handle) = (request.handle(), response_out.handle());
+        core::mem::forget(request);
+        core::mem::forget(response_out);
+        // SAFETY: each handle is owned and, after the `forget`s, by nothing else.
+        let (request, out) = unsafe {
+            (
+                IncomingRequest::from_handle(request_handle),
+                ResponseOutparam::from_handle(out_handle),
+            )
+        };
+        handle(request, out);
+    }
+}
+
+wasi::http::proxy::export!(Component);
+
 fn handle(request: IncomingRequest, out: ResponseOutparam) {
     let ports = SpinPorts::open();
     let head = head_of(&request);
