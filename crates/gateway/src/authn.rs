@@ -109,7 +109,10 @@ pub fn bearer_token(headers: &[(String, Vec<u8>)]) -> Result<&str, Rejection> {
         return Err(Rejection::MissingToken);
     }
     let (scheme, rest) = match value.find([' ', '\t']) {
-        Some(i) => value.split_at(i),
+        // Checked (a space or tab is ASCII, so never `None`): no char-boundary panic linked.
+        Some(i) => value
+            .split_at_checked(i)
+            .ok_or(Rejection::MalformedCredential)?,
         None => (value, ""),
     };
     if !scheme.eq_ignore_ascii_case("bearer") {

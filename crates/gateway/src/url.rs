@@ -143,7 +143,11 @@ pub(crate) fn split_authority(authority: &str) -> Result<(String, Option<u16>), 
     let (host, port) = if authority.starts_with('[') {
         match authority.find(']') {
             Some(end) => {
-                let (h, rest) = authority.split_at(end + 1);
+                // `split_at_checked`: `]` is ASCII, so this never fails, but the checked form
+                // links no char-boundary panic (core's `slice_error_fail`, 1.5 KB) into the module.
+                let Some((h, rest)) = authority.split_at_checked(end + 1) else {
+                    return Err(UrlError::InvalidHost);
+                };
                 match rest.strip_prefix(':') {
                     Some(p) => (h, Some(p)),
                     None if rest.is_empty() => (h, None),
@@ -194,7 +198,10 @@ impl Url {
             _ => return Err(UrlError::NotHttp),
         };
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, path_and_query) = rest.split_at(authority_end);
+        // Checked as in `split_authority`: `/` and `?` are ASCII, so this never fails.
+        let Some((authority, path_and_query)) = rest.split_at_checked(authority_end) else {
+            return Err(UrlError::InvalidHost);
+        };
         if authority.contains('@') {
             return Err(UrlError::UserInfo);
         }
