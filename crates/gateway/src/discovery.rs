@@ -167,7 +167,7 @@ pub fn protected_resource_document(
             Value::Array(scopes.into_iter().map(Value::String).collect()),
         );
     }
-    Some(Value::Object(doc).to_string().into_bytes())
+    ::json::to_vec(&Value::Object(doc)).ok()
 }
 
 /// The provider an authorization-server metadata request is about: the one whose issuer path
@@ -208,7 +208,7 @@ pub fn authorization_server_document<P: KeyValue + HttpClient + Random>(
         &provider.required_scopes,
         log,
     )?;
-    Ok(Value::Object(doc).to_string().into_bytes())
+    Ok(::json::to_vec(&Value::Object(doc)).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -139,7 +139,7 @@ pub fn fetch_document<H: HttpClient>(
     let mut current = url.clone();
     let mut redirects = 0;
     loop {
-        let target = current.to_string();
+        let target = current.serialized();
         let response = http
             .get(&HttpGet {
                 url: &target,
@@ -204,7 +204,7 @@ pub fn keys_for<P: KeyValue + HttpClient + Random>(
     log: &mut RequestLog,
 ) -> Result<KeySet, KeysUnavailable> {
     let policy = req.policy;
-    let source = req.jwks_uri.to_string();
+    let source = req.jwks_uri.serialized();
     let slot = Slot::new(JWKS_PREFIX, &source, policy.record_key.as_ref());
     let Ok(mut record) = kv_cache::load(ports, &slot, log) else {
         // F3: no store, no way to bound fetches across instances: fail closed.

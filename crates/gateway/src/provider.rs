@@ -162,7 +162,8 @@ impl Provider {
                                 fetched_at: now,
                                 attempted_at: now,
                                 source: self.issuer.clone(),
-                                payload: Value::Object(doc.clone()).to_string().into_bytes(),
+                                payload: ::json::to_vec(&Value::Object(doc.clone()))
+                                    .unwrap_or_default(),
                             };
                             kv_cache::save(ports, &slot, &fresh, log);
                             return Ok(doc);
@@ -212,7 +213,7 @@ impl Provider {
         }
         let mut out = Map::new();
         out.insert("issuer".into(), Value::String(self.issuer.clone()));
-        out.insert("jwks_uri".into(), Value::String(jwks_url.to_string()));
+        out.insert("jwks_uri".into(), Value::String(jwks_url.serialized()));
         for name in COPIED_MEMBERS {
             if let Some(v) = doc.get(name) {
                 let ok = match v {
@@ -293,7 +294,7 @@ impl Provider {
                     pick(&self.userinfo_endpoint, "/oauth2/userinfo"),
                 );
                 if let Some(j) = &self.jwks_uri {
-                    m.insert("jwks_uri".into(), Value::String(j.to_string()));
+                    m.insert("jwks_uri".into(), Value::String(j.serialized()));
                 }
                 m.insert("registration_endpoint".into(), derive("/oauth2/register"));
                 m.insert(
@@ -335,7 +336,7 @@ impl Provider {
                     }
                 }
                 if let Some(j) = &self.jwks_uri {
-                    m.insert("jwks_uri".into(), Value::String(j.to_string()));
+                    m.insert("jwks_uri".into(), Value::String(j.serialized()));
                 }
                 m.entry("response_types_supported")
                     .or_insert_with(|| strings(&["code"]));

@@ -267,6 +267,15 @@ impl Url {
         s
     }
 
+    /// The URL as text: the origin, then the path and query (RFC 3986 §5.3 recomposition), as
+    /// [`Display`](fmt::Display) writes it but without a formatter (`to_string` would link one
+    /// more `fmt` adapter into the module).
+    pub fn serialized(&self) -> String {
+        let mut s = self.origin();
+        s.push_str(&self.path_and_query());
+        s
+    }
+
     /// The path followed by `?query` when there is one.
     pub fn path_and_query(&self) -> String {
         let mut s = self.path.clone();
