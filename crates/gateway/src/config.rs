@@ -51,7 +51,13 @@ impl fmt::Display for ConfigError {
         f.write_str(": ")?;
         f.write_str(self.problem)?;
         match self.offending {
-            Some(c) => write!(f, "; {c:?} (U+{:04X}) is not allowed", u32::from(c)),
+            // A visible ASCII character is shown as itself, anything else (a control character,
+            // a non-breaking space) by its code point alone: char's `Debug` escaping would link
+            // core's Unicode tables into the module (4 KB) for this one message.
+            Some(c) if c.is_ascii_graphic() => {
+                write!(f, "; '{c}' (U+{:04X}) is not allowed", u32::from(c))
+            }
+            Some(c) => write!(f, "; U+{:04X} is not allowed", u32::from(c)),
             None => Ok(()),
         }
     }

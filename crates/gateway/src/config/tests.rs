@@ -429,8 +429,9 @@ fn scope_list_with_a_stray_quote_or_invisible_space_names_the_character() {
     // The value is never logged: the error itself must say which character is wrong.
     for (value, shown) in [
         ("mcp:tools \"mcp:read\"", "'\"' (U+0022)"),
-        ("mcp:tools\u{a0}mcp:read", "'\\u{a0}' (U+00A0)"),
-        ("mcp:tools back\\slash", "'\\\\' (U+005C)"),
+        ("mcp:tools\u{a0}mcp:read", "; U+00A0 is not allowed"),
+        ("mcp:tools\u{7f}", "; U+007F is not allowed"),
+        ("mcp:tools back\\slash", "'\\' (U+005C)"),
     ] {
         let mut pairs = oidc();
         pairs.push(("auth_provider_required_scopes", value));
