@@ -1,22 +1,24 @@
-//! The two C library functions through which std reaches WASI preview1, defined on WASI 0.2.
+//! The three C library functions through which std reaches WASI preview1, defined on WASI 0.2.
 //!
 //! A module that imports any `wasi_snapshot_preview1` function is componentized with the
 //! preview1 adapter, a module of its own that every fresh node compiles before the first
-//! request (about 130 M instructions of Cranelift work; README "Cold start"). This component
+//! request (about 70 M instructions of Cranelift work; README "Cold start"). This component
 //! uses clocks, randomness and stderr through the WASI 0.2 interfaces spin-sdk already imports,
 //! so what is left of preview1 is std's own panic and allocation-failure path, which reaches it
 //! through wasi-libc:
 //!
 //! - `getenv` (std reads `RUST_BACKTRACE` before printing a panic), whose first call loads the
 //!   environment through `environ_get`/`environ_sizes_get` (and `proc_exit` if that fails);
+//! - `getcwd` (std's backtrace printer): no preview1 import, but wasi-libc's allocates with
+//!   `malloc`, which would link dlmalloc (10 KB) beside the global allocator;
 //! - `write` (std writes the panic message to file descriptor 2) through `fd_write`.
 //!
-//! Defining both symbols here means wasm-ld never takes wasi-libc's members for them (an
+//! Defining these symbols here means wasm-ld never takes wasi-libc's members for them (an
 //! archive member is linked only for a symbol still undefined), so the module imports nothing
 //! from preview1 and wit-component leaves the adapter out, as it does for any adapter no import
 //! needs. `scripts/size-report --check` fails if a preview1 import comes back.
 //!
-//! Both are `extern "C"` with the POSIX signatures wasi-libc declares (`<stdlib.h>`,
+//! All three are `extern "C"` with the POSIX signatures wasi-libc declares (`<stdlib.h>`,
 //! `<unistd.h>`); the linker exports them from the core module as it does every `#[no_mangle]`
 //! symbol of a `cdylib`, and componentization ignores core exports the world does not name.
 #![allow(unsafe_code)]

@@ -100,7 +100,7 @@ impl Variables for SpinPorts {
 // Clock, randomness and the log use the WASI 0.2 interfaces (`wasi:clocks`, `wasi:random`,
 // `wasi:cli/stderr`) that spin-sdk's bindings already import, not std's `SystemTime`,
 // `RandomState` and `io::stderr`: those go through WASI preview1 imports, and a module with
-// preview1 imports needs the preview1 adapter in its component (about 130 M instructions of
+// preview1 imports needs the preview1 adapter in its component (about 70 M instructions of
 // compile work on every fresh node; README "Cold start").
 
 impl Clock for SpinPorts {
