@@ -379,6 +379,23 @@ mod tests {
     }
 
     #[test]
+    fn serialized_is_what_display_writes() {
+        for text in [
+            "HTTPS://Tenant.AuthKit.app:443/oauth2/jwks?x=1",
+            "http://localhost:3000",
+            "http://[::1]:8080/a?b=c&d",
+            "https://idp.example.com:8443/.well-known/jwks.json",
+        ] {
+            let u = Url::parse(text).unwrap();
+            assert_eq!(u.serialized(), u.to_string(), "{text}");
+        }
+        assert_eq!(
+            Url::parse("http://[::1]:8080/a?b=c").unwrap().serialized(),
+            "http://[::1]:8080/a?b=c"
+        );
+    }
+
+    #[test]
     fn rejects_hostile_forms() {
         assert_eq!(
             Url::parse("https://user@evil.com/"),
