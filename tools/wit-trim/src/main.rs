@@ -12,7 +12,9 @@
 //! sections, merges them into one world, and keeps of it only what the core module imports. The
 //! trimmed section states that same result up front: the merged world, minus every import the
 //! module does not use (interface dependencies kept), so the component is the same and the module
-//! carries ~7 KB of type information instead of ~65 KB.
+//! carries ~7 KB of type information instead of ~65 KB. The section keeps the producers record
+//! (`processed-by: wit-bindgen-rust 0.x`) the original sections had: Spin chooses how to
+//! componentize a module by it (see `check_spin_detects_wit_bindgen`).
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -48,6 +50,9 @@ fn main() -> Result<()> {
             for (name, size) in custom_sections(&bytes)? {
                 println!("{size}\t{name}");
             }
+            if let Some(version) = spin_bindgen_version(&bytes)? {
+                println!("spin-detects\twit-bindgen {version}");
+            }
         }
         other => bail!("unknown command {other}"),
     }
@@ -60,6 +65,9 @@ fn trim(module: &[u8]) -> Result<Vec<u8>> {
     let Some(stripped) = stripped else {
         bail!("the module has no component-type section: nothing to trim");
     };
+    // Which tools made the sections (`processed-by: wit-bindgen-rust 0.16.0`, ...): carried into
+    // the trimmed section, because Spin chooses how to componentize a module by it.
+    let producers = bindgen.producers.take();
     let (imports, exports) = module_names(module)?;
     let resolve = &mut bindgen.resolve;
     let world = bindgen.world;
@@ -124,7 +132,9 @@ fn trim(module: &[u8]) -> Result<Vec<u8>> {
             package.worlds.insert("authorizer".to_string(), id);
         }
     }
-    let section = wit_component::metadata::encode(resolve, world, StringEncoding::UTF8, None)?;
+    let section =
+        wit_component::metadata::encode(resolve, world, StringEncoding::UTF8, producers.as_ref())?;
+    check_spin_detects_wit_bindgen(&section)?;
     let mut out = stripped;
     // Section id 0 (custom), then the section's size, name and data.
     out.push(0);
@@ -138,6 +148,49 @@ fn trim(module: &[u8]) -> Result<Vec<u8>> {
         .context("the trimmed module does not validate")?;
     componentize(&out).context("the trimmed module no longer componentizes")?;
     Ok(out)
+}
+
+/// Fails unless Spin would componentize a module carrying `section` as a wit-bindgen >= 0.5
+/// module. Spin (crates/componentize, `ModuleInfo` and `WitBindgenVersion`) decodes each
+/// `component-type*` section on its own and reads its `producers` `processed-by` field: an entry
+/// `wit-bindgen*` with version `0.x` or `0.x.y`, x >= 5, selects plain wit-component with the
+/// preview1 adapter; no such entry selects the path for wit-bindgen 0.2 modules, which
+/// re-targets every import to Spin's old adapter and fails for this module. wit-component's own
+/// encoder names only itself, so the trimmed section must keep wit-bindgen's entry.
+fn check_spin_detects_wit_bindgen(section: &[u8]) -> Result<()> {
+    let mut module = wasm_encoder::Module::new();
+    module.section(&wasm_encoder::CustomSection { name: SECTION.into(), data: section.into() });
+    let Some(version) = spin_bindgen_version(module.as_slice())? else {
+        bail!("the trimmed section names no wit-bindgen in processed-by: Spin would take the wit-bindgen 0.2 path");
+    };
+    let parts: Vec<&str> = version.split('.').collect();
+    let minor = match parts.as_slice() {
+        ["0", minor] | ["0", minor, _] => minor.parse::<u32>().ok(),
+        _ => None,
+    };
+    if minor.is_none_or(|m| m < 5) {
+        bail!("wit-bindgen {version} in processed-by: Spin componentizes only 0.x, x >= 5");
+    }
+    Ok(())
+}
+
+/// The wit-bindgen version Spin reads off a module: the `processed-by` `wit-bindgen*` entry of
+/// the last `component-type*` section that decodes (Spin keeps the last one it parses).
+fn spin_bindgen_version(module: &[u8]) -> Result<Option<String>> {
+    let mut found = None;
+    for payload in wasmparser::Parser::new(0).parse_all(module) {
+        let wasmparser::Payload::CustomSection(s) = payload? else { continue };
+        if !s.name().starts_with("component-type") {
+            continue;
+        }
+        let mut one = wasm_encoder::Module::new();
+        one.section(&wasm_encoder::CustomSection { name: s.name().into(), data: s.data().into() });
+        let Ok((_, bindgen)) = wit_component::metadata::decode(one.as_slice()) else { continue };
+        found = bindgen.producers.as_ref().and_then(|p| p.get("processed-by")).and_then(|tools| {
+            tools.iter().find_map(|(tool, v)| tool.starts_with("wit-bindgen").then(|| v.clone()))
+        });
+    }
+    Ok(found)
 }
 
 /// The component `spin up` would run: the module with the WASI preview1 reactor adapter, which
