@@ -161,7 +161,11 @@ fn check_spin_detects_wit_bindgen(section: &[u8]) -> Result<()> {
     let mut module = wasm_encoder::Module::new();
     module.section(&wasm_encoder::CustomSection { name: SECTION.into(), data: section.into() });
     let Some(version) = spin_bindgen_version(module.as_slice())? else {
-        bail!("the trimmed section names no wit-bindgen in processed-by: Spin would take the wit-bindgen 0.2 path");
+        bail!(
+            "the trimmed section names no wit-bindgen in processed-by: Spin would take the \
+             wit-bindgen 0.2 path (a module trimmed by an older wit-trim lost the record: rebuild \
+             it, e.g. `cargo clean -p ftl-mcp-authorizer --release --target wasm32-wasip1`)"
+        );
     };
     let parts: Vec<&str> = version.split('.').collect();
     let minor = match parts.as_slice() {
