@@ -8,7 +8,8 @@
 //!
 //! Why: `spin-sdk`'s `wit::generate!` embeds the type of the whole Spin platform world (key-value,
 //! sqlite, redis, mqtt, llm, …: about 43 KB), its executor's bindings another 14 KB, and the
-//! `wasi` crate, whose `proxy::export!` provides the component's export, its WASI worlds (40 KB). Componentization (`wit-component`, as `spin up` and `spin build` run it) reads these
+//! `wasi` crate, whose `proxy::export!` provides the component's export, its WASI worlds (40 KB).
+//! Componentization (`wit-component`, as `spin up` and `spin build` run it) reads these
 //! sections, merges them into one world, and keeps of it only what the core module imports. The
 //! trimmed section states that same result up front: the merged world, minus every import the
 //! module does not use (interface dependencies kept), so the component is the same and the module
